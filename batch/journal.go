@@ -1,0 +1,158 @@
+package batch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/expeditor-be/expeditor/internal/atomicfile"
+)
+
+// Journal remembers every sequence number Expeditor has handed out, per
+// sender, date and environment, so that the same name is never produced
+// twice: the transfer point refuses a name it has already seen (133).
+// It is a small JSON file in the configuration folder, shared safely
+// between processes through a lock file.
+type Journal struct {
+	path string
+}
+
+// OpenJournal opens the journal in the configuration folder (see Home).
+func OpenJournal() (*Journal, error) {
+	home, err := Home()
+	if err != nil {
+		return nil, err
+	}
+	return &Journal{path: filepath.Join(home, "journal.json")}, nil
+}
+
+// OpenJournalAt opens the journal kept in the given file.
+func OpenJournalAt(path string) *Journal { return &Journal{path: path} }
+
+// journalData maps "SENDER.DATE.ENV" to the sequence numbers used.
+type journalData map[string][]int
+
+func journalKey(sender, date string, env Environment) string {
+	return sender + "." + date + "." + string(env)
+}
+
+// Next reserves and returns the next free sequence number for the sender,
+// date and environment: one above every number used so far, skipping any
+// for which taken reports true (for example a file already on disk).
+func (j *Journal) Next(sender, date string, env Environment, taken func(seq int) bool) (int, error) {
+	var seq int
+	err := j.update(func(d journalData) error {
+		used := d[journalKey(sender, date, env)]
+		seq = 1
+		if len(used) > 0 {
+			seq = slices.Max(used) + 1
+		}
+		for taken != nil && taken(seq) {
+			seq++
+		}
+		if seq > 99999 {
+			return &NameError{Name: fmt.Sprintf("%s.%s.%s", sender, date, env), Field: "sequence number", Code: 112,
+				Reason: "every sequence number of this day is used; use tomorrow's date"}
+		}
+		d[journalKey(sender, date, env)] = append(used, seq)
+		return nil
+	})
+	return seq, err
+}
+
+// Reserve records seq as used. It fails with refusal 133 when Expeditor
+// already handed out that number for the same sender, date and environment.
+func (j *Journal) Reserve(sender, date string, env Environment, seq int) error {
+	return j.update(func(d journalData) error {
+		k := journalKey(sender, date, env)
+		if slices.Contains(d[k], seq) {
+			return &NameError{Name: fmt.Sprintf("%s.%s.%05d.%s", sender, date, seq, env), Field: "sequence number", Code: 133,
+				Reason: fmt.Sprintf("sequence number %05d was already used for sender %s on %s in environment %s; leave out the sequence number to get the next free one", seq, sender, date, env)}
+		}
+		d[k] = append(d[k], seq)
+		return nil
+	})
+}
+
+// Used reports whether seq was handed out for the sender, date and environment.
+func (j *Journal) Used(sender, date string, env Environment, seq int) (bool, error) {
+	d, err := j.read()
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(d[journalKey(sender, date, env)], seq), nil
+}
+
+func (j *Journal) read() (journalData, error) {
+	d := journalData{}
+	b, err := os.ReadFile(j.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return d, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the sequence-number journal: %w", err)
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("the sequence-number journal %s is damaged (%v); move it aside to start a new one, and check the sequence numbers already sent today", j.path, err)
+	}
+	return d, nil
+}
+
+func (j *Journal) update(f func(journalData) error) error {
+	unlock, err := lockFile(j.path + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	d, err := j.read()
+	if err != nil {
+		return err
+	}
+	if err := f(d); err != nil {
+		return err
+	}
+	for k := range d {
+		slices.Sort(d[k])
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(j.path, b, 0o600)
+}
+
+// lockFile takes an exclusive lock by creating path, waiting up to a few
+// seconds for another process to finish; a lock older than a minute is
+// left over from a crash and is broken.
+func lockFile(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			return func() { os.Remove(path) }, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("cannot lock the sequence-number journal: %w", err)
+		}
+		if info, statErr := os.Stat(path); statErr == nil && time.Since(info.ModTime()) > time.Minute {
+			os.Remove(path)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the sequence-number journal is locked by another Expeditor (%s); try again, or remove that file if no other Expeditor is running", path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,12 @@
+// Command expeditor signs declarations for the Belgian social security
+// transfer point and sends them. Without arguments it opens the desktop
+// assistant; with a subcommand it is the command-line interface.
+package main
+
+import (
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
