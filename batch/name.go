@@ -102,7 +102,7 @@ func ParseName(s string) (Name, error) {
 		if len(fields) > want[len(want)-1] {
 			extra = "; transfer point names have no extension such as .xml or .txt"
 		}
-		return fail("shape", code, "a %s name has %d dot-separated fields, this one has %d%s", n.Prefix, want[len(want)-1], len(fields), extra)
+		return fail("shape", code, "%s %s name has %d dot-separated fields, this one has %d%s", article(n.Prefix), n.Prefix, want[len(want)-1], len(fields), extra)
 	}
 	n.App = fields[1]
 	if len(n.App) != 4 || !allIn(n.App, 'A', 'Z') {
@@ -146,10 +146,7 @@ func ParseName(s string) (Name, error) {
 		return fail("number of parts", 116, "the number of parts cannot be 0")
 	}
 	n.Parts = int(parts[0] - '0')
-	if len(fields) == 7 {
-		if n.Prefix == FI || n.Prefix == FS {
-			return fail("part", code, "an %s name ends with the part number", n.Prefix)
-		}
+	if len(fields) == 7 { // GO, TD, or a reply with the number of parts only
 		return n, nil
 	}
 	part := fields[7]
@@ -235,6 +232,14 @@ func (n Name) IsReply() bool { return n.Prefix == FO || n.Prefix == CO }
 func NewFI(app, sender string, date time.Time, seq int, env Environment, parts, part int) (Name, error) {
 	s := fmt.Sprintf("FI.%s.%s.%s.%05d.%s.%d.%d", app, sender, date.Format(DateLayout), seq, env, parts, part)
 	return ParseName(s)
+}
+
+// article is the indefinite article spoken before a prefix ("an FI", "a GO").
+func article(p Prefix) string {
+	if strings.HasPrefix(string(p), "F") {
+		return "an"
+	}
+	return "a"
 }
 
 func allIn(s string, lo, hi byte) bool {

@@ -1,11 +1,28 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/expeditor-be/expeditor/signer"
 )
+
+func init() {
+	register(&command{
+		name:    "tokens",
+		summary: "list eID cards and PKCS#11 tokens, their keys and certificates",
+		usage:   "tokens [--pkcs11 auto|MODULE] [--token LABEL] [--pin-file FILE]",
+		run:     runTokens,
+	})
+}
 
 // tokenFlags are the flags that choose a key on a PKCS#11 token.
 type tokenFlags struct {
@@ -22,7 +39,239 @@ func (t *tokenFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.pinFile, "pin-file", "", "read the token PIN from FILE")
 }
 
+// options turns the flags into signer options. A module given as a
+// relative path (./lib.so) is made absolute; a bare name is left for the
+// signer to refuse, since the loader would search for it.
+func (t *tokenFlags) options(env *cliEnv, prompt bool) (signer.TokenOptions, error) {
+	mod := t.module
+	if mod == "" {
+		mod = signer.AutoModule
+	}
+	if mod != signer.AutoModule && !filepath.IsAbs(mod) && strings.ContainsRune(mod, os.PathSeparator) {
+		abs, err := filepath.Abs(mod)
+		if err != nil {
+			return signer.TokenOptions{}, err
+		}
+		mod = abs
+	}
+	return signer.TokenOptions{
+		Module: mod,
+		Token:  t.token,
+		Key:    t.key,
+		PIN:    t.pinPrompt(env, prompt),
+		Notify: func(msg string) { fmt.Fprintf(env.stderr, "expeditor: %s\n", msg) },
+	}, nil
+}
+
+// pinPrompt gives the PIN from EXPEDITOR_PIN, the PIN file, or (when
+// terminal is true) the terminal, in that order; it never waits for input
+// that cannot come. The PIN is never a flag value.
+func (t *tokenFlags) pinPrompt(env *cliEnv, terminal bool) signer.PINPrompt {
+	if os.Getenv("EXPEDITOR_PIN") == "" && t.pinFile == "" && !terminal {
+		return nil
+	}
+	return func(ctx context.Context, req signer.PINRequest) ([]byte, error) {
+		if v := os.Getenv("EXPEDITOR_PIN"); v != "" {
+			return []byte(v), nil
+		}
+		if t.pinFile != "" {
+			b, err := os.ReadFile(t.pinFile)
+			if err != nil {
+				return nil, withHint(fmt.Errorf("cannot read the PIN from %s: %w", t.pinFile, unwrapPath(err)), "check the path of the PIN file")
+			}
+			if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
+				b = b[:i] // one line: drop the line break an editor adds
+			}
+			return b, nil
+		}
+		in, ok := env.stdin.(*os.File)
+		if !ok || !term.IsTerminal(int(in.Fd())) {
+			return nil, withHint(fmt.Errorf("%w: there is no terminal to ask it on", signer.ErrPINRequired),
+				"set EXPEDITOR_PIN or use --pin-file FILE. Nothing was written")
+		}
+		what := "PIN of the card " + req.Token
+		if req.Key != "" {
+			what = fmt.Sprintf("PIN to sign with the key %q", req.Key)
+		}
+		switch {
+		case req.FinalTry:
+			fmt.Fprintln(env.stderr, "expeditor: careful: one wrong PIN more blocks the card")
+		case req.CountLow:
+			fmt.Fprintln(env.stderr, "expeditor: careful: a wrong PIN was typed before; few tries are left")
+		}
+		fmt.Fprintf(env.stderr, "%s: ", what)
+		pin, err := term.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(env.stderr)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the PIN: %w", err)
+		}
+		if len(pin) == 0 {
+			return nil, signer.ErrCancelled
+		}
+		return pin, nil
+	}
+}
+
 // openTokenCredential opens the key chosen by t.
 func openTokenCredential(env *cliEnv, t *tokenFlags) (signer.Credential, error) {
-	return nil, errors.New("PKCS#11 signing is not available yet")
+	opts, err := t.options(env, true)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := signer.OpenToken(context.Background(), opts)
+	if err != nil {
+		return nil, tokenHint(err)
+	}
+	return cred, nil
+}
+
+// tokenHint adds the next step, in command-line terms, to a token error.
+func tokenHint(err error) error {
+	var he hintError
+	if errors.As(err, &he) {
+		return err
+	}
+	list := "list them with: expeditor tokens --pkcs11 auto"
+	switch {
+	case errors.Is(err, signer.ErrNoPKCS11):
+		return withHint(err, "sign with a .p12 file (--p12 FILE), or use a build of expeditor with PKCS#11 support")
+	case errors.Is(err, signer.ErrAmbiguousKey):
+		return withHint(err, "choose the key with --key LABEL. Nothing was written")
+	case errors.Is(err, signer.ErrKeyNotFound):
+		return withHint(err, "give the label of one of the token's keys with --key, or leave --key out; %s", list)
+	case errors.Is(err, signer.ErrAmbiguousToken), errors.Is(err, signer.ErrTokenNotFound):
+		return withHint(err, "choose the token with --token LABEL; %s", list)
+	case errors.Is(err, signer.ErrPINRequired):
+		return withHint(err, "set EXPEDITOR_PIN or use --pin-file FILE, or run expeditor in a terminal to type it. Nothing was written")
+	}
+	if h := signer.Hint(err); h != "" {
+		return withHint(err, "%s", h)
+	}
+	return err
+}
+
+func runTokens(env *cliEnv, args []string) error {
+	fset := newFlags("tokens")
+	var t tokenFlags
+	t.register(fset)
+	pos, err := parseFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("tokens takes no file arguments")
+	}
+	// Listing never asks for a PIN on the terminal: it uses one only when
+	// given, to show keys the token hides until login.
+	opts, err := t.options(env, false)
+	if err != nil {
+		return err
+	}
+	opts.Notify = nil
+	slots, err := signer.ListTokens(context.Background(), opts)
+	if err != nil {
+		return tokenHint(err)
+	}
+	if len(slots) == 0 {
+		return withHint(signer.ErrNoReader, "connect the card reader, wait a few seconds, and try again")
+	}
+	if t.token != "" {
+		// Only the chosen token is listed, not the other readers.
+		var found []signer.Slot
+		for _, s := range slots {
+			if s.Token != nil {
+				found = append(found, s)
+			}
+		}
+		if len(found) == 0 {
+			return tokenHint(fmt.Errorf("%w: no token %q", signer.ErrTokenNotFound, t.token))
+		}
+		slots = found
+	}
+	w := env.stdout
+	module := ""
+	for _, s := range slots {
+		if s.Module != module {
+			module = s.Module
+			fmt.Fprintf(w, "module: %s\n", module)
+		}
+		if s.Token == nil {
+			fmt.Fprintf(w, "  reader: %s: no card\n", s.Reader)
+			continue
+		}
+		tok := s.Token
+		fmt.Fprintf(w, "  reader: %s\n", s.Reader)
+		fmt.Fprintf(w, "    token: %q, serial %s, %s %s\n", tok.Label, tok.Serial, tok.Manufacturer, tok.Model)
+		fmt.Fprintf(w, "    PIN: %s\n", pinWords(tok))
+		if s.Err != nil {
+			fmt.Fprintf(w, "    error: %s\n", s.Err)
+			continue
+		}
+		shown := map[string]bool{}
+		for _, k := range tok.Keys {
+			extra := ""
+			if k.AlwaysAuthenticate {
+				extra = ", PIN for every signature"
+			}
+			fmt.Fprintf(w, "    key: %s%s\n", k.Describe(), extra)
+			if k.Certificate == nil {
+				fmt.Fprintln(w, "      no certificate")
+				continue
+			}
+			shown[string(k.Certificate.Cert.Raw)] = true
+			printCert(env, "      certificate", *k.Certificate)
+		}
+		for _, c := range tok.Certificates {
+			if !shown[string(c.Cert.Raw)] {
+				printCert(env, "    other certificate", c)
+			}
+		}
+		switch {
+		case tok.LoginRequired && !tok.LoggedIn:
+			fmt.Fprintln(w, "    note: the token shows its private keys only after login: set EXPEDITOR_PIN or use --pin-file FILE to list them")
+		case tok.DefaultKey != "":
+			fmt.Fprintf(w, "    signs with: %q\n", tok.DefaultKey)
+		case tok.DefaultErr != nil:
+			fmt.Fprintf(w, "    signs with: no default key: %s\n", tok.DefaultErr)
+		}
+	}
+	return nil
+}
+
+func pinWords(t *signer.TokenInfo) string {
+	var s string
+	switch {
+	case t.PINLocked:
+		return "blocked"
+	case t.ProtectedAuthPath:
+		s = "typed on the card reader"
+	case t.LoginRequired:
+		s = "asked by expeditor"
+	default:
+		s = "asked by the card's own software"
+	}
+	switch {
+	case t.PINFinalTry:
+		s += " (one try left)"
+	case t.PINCountLow:
+		s += " (few tries left)"
+	}
+	return s
+}
+
+func printCert(env *cliEnv, prefix string, c signer.CertInfo) {
+	w := env.stdout
+	fmt.Fprintf(w, "%s: %q\n", prefix, c.Label)
+	ind := strings.Repeat(" ", len(prefix)-len(strings.TrimLeft(prefix, " "))+2)
+	fmt.Fprintf(w, "%ssubject: %s\n", ind, c.Subject())
+	fmt.Fprintf(w, "%sissuer: %s\n", ind, c.Issuer())
+	fmt.Fprintf(w, "%svalid: %s to %s\n", ind, c.Cert.NotBefore.UTC().Format("2006-01-02"), c.Cert.NotAfter.UTC().Format("2006-01-02"))
+	ku := strings.Join(c.KeyUsage(), ", ")
+	if ku == "" {
+		ku = "(none)"
+	}
+	if !c.CanSign() {
+		ku += ": not valid for signing"
+	}
+	fmt.Fprintf(w, "%skey usage: %s\n", ind, ku)
 }

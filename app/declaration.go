@@ -1,0 +1,575 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/internal/atomicfile"
+)
+
+// prefSender remembers the sender number typed in the naming form.
+const prefSender = "sender"
+
+// declarationStep is step 1: choose the declaration file. A conforming FI
+// name is explained field by field; any other file gets the naming form.
+type declarationStep struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	openButton *widget.Button
+	message    *widget.Label // what happened with the last file, or a problem
+
+	// The explanation of a conforming name.
+	details    *widget.Form
+	detailsBox *fyne.Container
+	sizeLabel  *widget.Label
+	splitCheck *widget.Check
+	nextButton *widget.Button
+
+	// The naming form, for a file that has no conforming name yet.
+	formBox     *fyne.Container
+	source      string // the file being named
+	sourceLabel *widget.Label
+	appSelect   *widget.Select
+	senderEntry *widget.Entry
+	dateEntry   *widget.Entry
+	seqEntry    *widget.Entry
+	envRadio    *widget.RadioGroup
+	envHelp     *widget.Label
+	preview     *widget.Label
+	nameButton  *widget.Button
+	progress    *widget.ProgressBarInfinite
+
+	// now is the clock (tests set it).
+	now func() time.Time
+}
+
+func newDeclarationStep(u *UI) *declarationStep {
+	d := &declarationStep{u: u, now: time.Now}
+	d.openButton = widget.NewButtonWithIcon(lang.L("decl.open"), theme.FolderOpenIcon(), d.browse)
+	d.openButton.Importance = widget.HighImportance
+	d.message = widget.NewLabel("")
+	d.message.Wrapping = fyne.TextWrapWord
+
+	d.details = widget.NewForm()
+	d.sizeLabel = widget.NewLabel("")
+	d.sizeLabel.Wrapping = fyne.TextWrapWord
+	d.splitCheck = widget.NewCheck(lang.L("decl.split"), func(on bool) { u.state.split = on })
+	d.splitCheck.Hide()
+	d.nextButton = widget.NewButtonWithIcon(lang.L("decl.next"), theme.NavigateNextIcon(), func() { u.goTo(stepSignature) })
+	d.nextButton.Importance = widget.HighImportance
+	d.detailsBox = container.NewVBox(widget.NewSeparator(), d.details, d.sizeLabel, d.splitCheck, container.NewHBox(d.nextButton))
+	d.detailsBox.Hide()
+
+	// The naming form.
+	d.sourceLabel = widget.NewLabel("")
+	d.sourceLabel.Wrapping = fyne.TextWrapWord
+	var apps []string
+	for _, code := range batch.DeclarationApplications {
+		apps = append(apps, appOption(code))
+	}
+	d.appSelect = widget.NewSelect(apps, func(string) { d.updatePreview(true) })
+	d.appSelect.PlaceHolder = lang.L("decl.form.app.placeholder")
+	d.senderEntry = widget.NewEntry()
+	d.senderEntry.SetPlaceHolder("123456")
+	d.senderEntry.SetText(u.app.Preferences().String(prefSender))
+	d.senderEntry.OnChanged = func(string) { d.updatePreview(true) }
+	d.dateEntry = widget.NewEntry()
+	d.dateEntry.SetPlaceHolder(lang.L("decl.form.date.placeholder"))
+	d.dateEntry.SetText(d.now().Format("02/01/2006"))
+	d.dateEntry.OnChanged = func(string) { d.updatePreview(true) }
+	d.seqEntry = widget.NewEntry()
+	d.seqEntry.OnChanged = func(string) { d.updatePreview(false) }
+	d.envHelp = widget.NewLabel("")
+	d.envHelp.Wrapping = fyne.TextWrapWord
+	d.envRadio = widget.NewRadioGroup([]string{envLabel(batch.Production), envLabel(batch.Test), envLabel(batch.Simulation)}, func(string) {
+		d.envHelp.SetText(envDescription(d.selectedEnv()))
+		d.updatePreview(true)
+	})
+	d.envRadio.Required = true
+	d.envRadio.SetSelected(envLabel(batch.Production))
+	d.preview = widget.NewLabel("")
+	d.preview.Wrapping = fyne.TextWrapWord
+	d.nameButton = widget.NewButtonWithIcon(lang.L("decl.form.copy"), theme.DocumentSaveIcon(), d.copyUnderName)
+	d.nameButton.Importance = widget.HighImportance
+	d.progress = widget.NewProgressBarInfinite()
+	d.progress.Stop()
+	d.progress.Hide()
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("decl.form.app"), d.appSelect),
+		widget.NewFormItem(lang.L("decl.form.sender"), d.senderEntry),
+		widget.NewFormItem(lang.L("decl.form.date"), d.dateEntry),
+		widget.NewFormItem(lang.L("decl.form.seq"), d.seqEntry),
+		widget.NewFormItem(lang.L("decl.form.env"), container.NewVBox(d.envRadio, d.envHelp)),
+	)
+	form.Items[1].HintText = lang.L("decl.form.sender.hint")
+	form.Items[3].HintText = lang.L("decl.form.seq.hint")
+	d.formBox = container.NewVBox(widget.NewSeparator(),
+		widget.NewLabelWithStyle(lang.L("decl.form.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		d.sourceLabel, form, d.preview, container.NewHBox(d.nameButton), d.progress)
+	d.formBox.Hide()
+
+	intro := widget.NewLabel(lang.L("decl.intro"))
+	intro.Wrapping = fyne.TextWrapWord
+	d.content = container.NewVScroll(container.NewVBox(
+		heading(lang.L("step.declaration")),
+		intro,
+		container.NewHBox(d.openButton),
+		d.message,
+		d.detailsBox,
+		d.formBox,
+	))
+	if u.state.set != nil {
+		d.showSet(*u.state.set)
+	}
+	return d
+}
+
+// browse opens the file dialog.
+func (d *declarationStep) browse() {
+	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		d.open(path)
+	}, d.u.window)
+	fd.Show()
+}
+
+// open takes a file chosen, dropped or re-opened from the history.
+func (d *declarationStep) open(path string) {
+	d.u.log.Infof("declaration opened: %s", path)
+	d.detailsBox.Hide()
+	d.formBox.Hide()
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		d.setMessage(lang.L("decl.err.notfile", map[string]any{"Path": path}))
+		return
+	}
+	base := filepath.Base(path)
+	n, err := batch.ParseName(base)
+	switch {
+	case err == nil && n.IsReply():
+		d.setMessage(lang.L("decl.reply", map[string]any{"Name": base}))
+		return
+	case err == nil:
+		set, err := batch.SetOf(path)
+		if err != nil {
+			d.setMessage(err.Error())
+			return
+		}
+		fi := set.Path(set.FI(1))
+		if _, err := os.Stat(fi); err != nil {
+			d.setMessage(lang.L("decl.err.fimissing", map[string]any{"Name": set.FI(1).String()}))
+			return
+		}
+		d.u.selectSet(set)
+		d.setMessage(lang.L("decl.named", map[string]any{"Name": set.FI(1).String()}))
+		d.showSet(set)
+		return
+	}
+	// Any other file: the naming form. A name that tries to be an FI name
+	// but breaks a rule says which rule.
+	msg := lang.L("decl.unnamed", map[string]any{"Name": base})
+	var ne *batch.NameError
+	if strings.HasPrefix(base, "FI.") && errors.As(err, &ne) {
+		msg = lang.L("decl.badname", map[string]any{"Name": base, "Reason": explainNameError(ne)})
+	}
+	if info.Size() == 0 {
+		d.setMessage(lang.L("decl.err.empty", map[string]any{"Name": base}))
+		return
+	}
+	d.setMessage(msg)
+	d.showForm(path)
+}
+
+// selectSet makes set the declaration of the flow.
+func (u *UI) selectSet(set batch.Set) {
+	st, err := set.State(u.signTest())
+	var size int64
+	if err == nil {
+		for _, p := range st.Parts {
+			size += p.FISize
+		}
+	}
+	if u.state.set == nil || u.state.set.Key() != set.Key() {
+		u.state.prepared = false
+		u.state.sent = ""
+		u.state.convertCRLF = false
+	}
+	u.state.set = &set
+	u.state.fi = set.Path(set.FI(1))
+	u.state.size = size
+	u.state.split = size > batch.MaxPartSize && set.Base.Parts == 1
+	u.refreshStatus()
+}
+
+// showSet explains a conforming name field by field.
+func (d *declarationStep) showSet(set batch.Set) {
+	n := set.FI(1)
+	d.details.Items = nil
+	add := func(label, value string) {
+		v := widget.NewLabel(value)
+		v.Wrapping = fyne.TextWrapWord
+		d.details.Append(label, v)
+	}
+	add(lang.L("decl.field.kind"), lang.L("decl.field.kind.fi"))
+	add(lang.L("decl.field.app"), appOption(n.App))
+	add(lang.L("decl.field.sender"), lang.L("decl.field.sender.value", map[string]any{"Sender": n.Sender}))
+	date := n.Time().Format("02/01/2006")
+	if err := n.CheckDate(d.now()); err != nil {
+		var ne *batch.NameError
+		if errors.As(err, &ne) {
+			date += "  ⚠ " + explainNameError(ne)
+		}
+	}
+	add(lang.L("decl.field.date"), date)
+	add(lang.L("decl.field.seq"), lang.L("decl.field.seq.value", map[string]any{"Seq": n.Seq}))
+	add(lang.L("decl.field.env"), envLabel(n.Env)+" — "+envDescription(n.Env))
+	add(lang.L("decl.field.parts"), lang.L("decl.field.parts.value", map[string]any{"Parts": n.Parts}))
+	d.details.Refresh()
+
+	size := d.u.state.size
+	d.sizeLabel.SetText(lang.L("decl.size", map[string]any{"Size": humanSize(size), "Parts": n.Parts}))
+	if size > batch.MaxPartSize && n.Parts == 1 {
+		d.splitCheck.SetChecked(d.u.state.split)
+		d.splitCheck.Show()
+		d.sizeLabel.SetText(d.sizeLabel.Text + "\n" + lang.L("decl.toolarge"))
+	} else {
+		d.splitCheck.Hide()
+	}
+	d.formBox.Hide()
+	d.detailsBox.Show()
+}
+
+// showForm opens the naming form for a file without a conforming name.
+func (d *declarationStep) showForm(path string) {
+	d.source = path
+	info, _ := os.Stat(path)
+	size := int64(0)
+	if info != nil {
+		size = info.Size()
+	}
+	d.sourceLabel.SetText(lang.L("decl.form.source", map[string]any{"Name": filepath.Base(path), "Size": humanSize(size)}))
+	if size > batch.MaxPartSize {
+		d.sourceLabel.SetText(d.sourceLabel.Text + "\n" + lang.L("decl.toolarge"))
+	}
+	d.detailsBox.Hide()
+	d.formBox.Show()
+	d.updatePreview(true)
+}
+
+func (d *declarationStep) setMessage(s string) { d.message.SetText(s) }
+
+// selectedApp is the application code chosen in the form.
+func (d *declarationStep) selectedApp() string {
+	code, _, _ := strings.Cut(d.appSelect.Selected, " ")
+	return code
+}
+
+// selectedEnv is the environment chosen in the form.
+func (d *declarationStep) selectedEnv() batch.Environment {
+	for _, e := range batch.Environments {
+		if envLabel(e) == d.envRadio.Selected {
+			return e
+		}
+	}
+	return batch.Production
+}
+
+// formName checks the form and returns the FI name it gives with seq; the
+// error is in the user's words.
+func (d *declarationStep) formName(seq int) (batch.Name, error) {
+	app := d.selectedApp()
+	if app == "" {
+		return batch.Name{}, errors.New(lang.L("decl.form.err.app"))
+	}
+	day, ok := parseDay(d.dateEntry.Text)
+	if !ok {
+		return batch.Name{}, errors.New(lang.L("decl.form.err.date"))
+	}
+	n, err := batch.NewFI(app, strings.TrimSpace(d.senderEntry.Text), day, seq, d.selectedEnv(), 1, 1)
+	if err == nil {
+		err = n.CheckDate(d.now())
+	}
+	var ne *batch.NameError
+	if errors.As(err, &ne) {
+		return n, errors.New(explainNameError(ne))
+	}
+	return n, err
+}
+
+// updatePreview shows the name the form gives. When the fields that choose
+// the sequence number change (fillSeq), the next free number is put in.
+func (d *declarationStep) updatePreview(fillSeq bool) {
+	if d.preview == nil || d.nameButton == nil {
+		return // still building the form
+	}
+	if fillSeq {
+		if n, err := d.formName(1); err == nil {
+			if seq, err := nextFreeSeq(filepath.Dir(d.source), n); err == nil {
+				d.seqEntry.OnChanged = nil
+				d.seqEntry.SetText(fmt.Sprintf("%05d", seq))
+				d.seqEntry.OnChanged = func(string) { d.updatePreview(false) }
+			}
+		}
+	}
+	n, err := d.formName(1)
+	if err == nil {
+		seq, serr := parseSeq(d.seqEntry.Text)
+		if serr != nil {
+			err = serr
+		} else {
+			n, err = d.formName(seq)
+		}
+	}
+	if err != nil {
+		d.preview.SetText("⚠ " + err.Error())
+		d.nameButton.Disable()
+		return
+	}
+	d.preview.SetText(lang.L("decl.form.preview", map[string]any{"Name": n.String()}))
+	d.nameButton.Enable()
+}
+
+// copyUnderName copies the file under the form's name, next to it, after
+// reserving the sequence number so it is never handed out twice.
+func (d *declarationStep) copyUnderName() {
+	seq, err := parseSeq(d.seqEntry.Text)
+	if err != nil {
+		d.preview.SetText("⚠ " + err.Error())
+		return
+	}
+	n, err := d.formName(seq)
+	if err != nil {
+		d.preview.SetText("⚠ " + err.Error())
+		return
+	}
+	src := d.source
+	dir := filepath.Dir(src)
+	if takenInDir(dir, n) {
+		d.preview.SetText("⚠ " + lang.L("decl.form.err.taken", map[string]any{"Seq": n.Seq}))
+		return
+	}
+	journal, err := batch.OpenJournal()
+	if err == nil {
+		err = journal.Reserve(n.Sender, n.Date, n.Env, seq)
+	}
+	if err != nil {
+		var ne *batch.NameError
+		if errors.As(err, &ne) {
+			d.preview.SetText("⚠ " + lang.L("decl.form.err.taken", map[string]any{"Seq": n.Seq}))
+			d.updatePreview(true)
+		} else {
+			d.preview.SetText("⚠ " + err.Error())
+		}
+		d.u.log.Errorf("reserving sequence number: %v", err)
+		return
+	}
+	d.u.app.Preferences().SetString(prefSender, n.Sender)
+	dst := filepath.Join(dir, n.String())
+	d.nameButton.Disable()
+	d.progress.Show()
+	d.progress.Start()
+	d.u.tasks.run(func(ctx context.Context) error {
+		return copyNew(ctx, src, dst)
+	}, func(err error) {
+		d.progress.Stop()
+		d.progress.Hide()
+		d.nameButton.Enable()
+		if err != nil {
+			d.u.log.Errorf("copying %s: %v", src, err)
+			d.preview.SetText("⚠ " + lang.L("decl.form.err.copy", map[string]any{"Error": err.Error()}))
+			return
+		}
+		d.u.log.Infof("copied %s to %s", src, dst)
+		d.open(dst)
+		d.setMessage(lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": dir}))
+	})
+}
+
+// nextFreeSeq is the lowest sequence number that Expeditor has not handed
+// out for the name's sender, date and environment and that no file in dir
+// uses.
+func nextFreeSeq(dir string, n batch.Name) (int, error) {
+	j, err := batch.OpenJournal()
+	if err != nil {
+		return 0, err
+	}
+	for seq := 1; seq <= 99999; seq++ {
+		used, err := j.Used(n.Sender, n.Date, n.Env, seq)
+		if err != nil {
+			return 0, err
+		}
+		n.Seq = fmt.Sprintf("%05d", seq)
+		if !used && !takenInDir(dir, n) {
+			return seq, nil
+		}
+	}
+	return 0, errors.New(lang.L("decl.form.err.noseq"))
+}
+
+// takenInDir reports whether dir holds a file of any prefix with the
+// name's sender, date, sequence number and environment.
+func takenInDir(dir string, n batch.Name) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, de := range entries {
+		m, err := batch.ParseName(de.Name())
+		if err == nil && !m.IsReply() && m.Sender == n.Sender && m.Date == n.Date && m.Env == n.Env && m.Seq == n.Seq {
+			return true
+		}
+	}
+	return false
+}
+
+// copyNew copies src to dst, never replacing a file; nothing is left at
+// dst if the copy fails or is cancelled.
+func copyNew(ctx context.Context, src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := atomicfile.Create(dst, 0o644)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	if _, err := io.Copy(out, ctxReader{ctx, in}); err != nil {
+		return err
+	}
+	if err := out.CommitNew(); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return errors.New(lang.L("decl.form.err.exists", map[string]any{"Name": filepath.Base(dst)}))
+		}
+		return err
+	}
+	return nil
+}
+
+// ctxReader stops a copy when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// parseDay reads a date typed as DD/MM/YYYY (the Belgian way), D/M/YYYY,
+// DD.MM.YYYY, YYYY-MM-DD or YYYYMMDD.
+func parseDay(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"02/01/2006", "2/1/2006", "02.01.2006", "2.1.2006", "02-01-2006", "2006-01-02", batch.DateLayout} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseSeq reads the sequence number typed in the form.
+func parseSeq(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 99999 || len(s) > 5 {
+		return 0, errors.New(lang.L("decl.form.err.seq"))
+	}
+	return n, nil
+}
+
+// explainNameError says what is wrong with a name in the interface
+// language: the glossary's explanation of the refusal code when it has one,
+// else the batch package's reason.
+func explainNameError(ne *batch.NameError) string {
+	if language() != "en" && language() != "de" {
+		if ex := batch.Explain(ne.Code, language()); ex.Known {
+			return ex.Text + " (" + lang.L("code", map[string]any{"Code": ne.Code}) + ")"
+		}
+	}
+	return ne.Reason + " (" + lang.L("code", map[string]any{"Code": ne.Code}) + ")"
+}
+
+// appOption is an application code with its meaning, as the drop-down
+// shows it: "DMFA — DmfA (quarterly declaration, original)".
+func appOption(code string) string {
+	return code + " — " + appMeaning(code)
+}
+
+// appMeaning is what an application code stands for, in the interface
+// language. Codes Expeditor does not know keep batch's plain "unknown".
+func appMeaning(code string) string {
+	for _, c := range batch.DeclarationApplications {
+		if c == code {
+			return lang.L("appl." + code)
+		}
+	}
+	return batch.ApplicationMeaning(code)
+}
+
+// envLabel names an environment: "Production (R)".
+func envLabel(e batch.Environment) string {
+	switch e {
+	case batch.Production:
+		return lang.L("env.R")
+	case batch.Test:
+		return lang.L("env.T")
+	default:
+		return lang.L("env.S")
+	}
+}
+
+// envDescription says what an environment is for.
+func envDescription(e batch.Environment) string {
+	switch e {
+	case batch.Production:
+		return lang.L("env.R.desc")
+	case batch.Test:
+		return lang.L("env.T.desc")
+	default:
+		return lang.L("env.S.desc")
+	}
+}
+
+// humanSize formats a size in bytes the way a file manager does.
+func humanSize(n int64) string {
+	switch {
+	case n >= 1000*1000*1000:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1000*1000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return lang.L("bytes", map[string]any{"N": n})
+}
+
+// heading is a step's title.
+func heading(s string) fyne.CanvasObject {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}

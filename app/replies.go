@@ -1,0 +1,279 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/uploader"
+)
+
+// prefDeleteReplies remembers the "delete from the server" choice.
+const prefDeleteReplies = "deleteReplies"
+
+// maxRepliesShown is how many kept replies the step lists.
+const maxRepliesShown = 50
+
+// repliesStep is step 5: fetch the replies, keep them, optionally delete
+// them from the server, and explain each one.
+type repliesStep struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	profileLabel *widget.Label
+	deleteCheck  *widget.Check
+	fetchButton  *widget.Button
+	busy         *widget.ProgressBarInfinite
+	message      *widget.Label
+	list         *fyne.Container
+	// cards are the replies shown, newest first (tests read them).
+	cards []replyCard
+}
+
+// replyCard is one reply as shown.
+type replyCard struct {
+	reply    *batch.Reply
+	local    string
+	title    *widget.Label
+	accepted bool
+	details  []string
+}
+
+func newRepliesStep(u *UI) *repliesStep {
+	r := &repliesStep{u: u}
+	r.profileLabel = widget.NewLabel("")
+	r.profileLabel.Wrapping = fyne.TextWrapWord
+	r.deleteCheck = widget.NewCheck(lang.L("replies.delete"), func(on bool) { u.app.Preferences().SetBool(prefDeleteReplies, on) })
+	r.deleteCheck.SetChecked(u.app.Preferences().Bool(prefDeleteReplies))
+	r.fetchButton = widget.NewButtonWithIcon(lang.L("replies.fetch"), theme.DownloadIcon(), r.fetch)
+	r.fetchButton.Importance = widget.HighImportance
+	r.busy = widget.NewProgressBarInfinite()
+	r.busy.Stop()
+	r.busy.Hide()
+	r.message = widget.NewLabel("")
+	r.message.Wrapping = fyne.TextWrapWord
+	r.list = container.NewVBox()
+	intro := widget.NewLabel(lang.L("replies.intro"))
+	intro.Wrapping = fyne.TextWrapWord
+	r.content = container.NewVScroll(container.NewVBox(
+		heading(lang.L("step.replies")),
+		intro,
+		r.profileLabel,
+		r.deleteCheck,
+		container.NewHBox(r.fetchButton),
+		r.busy,
+		r.message,
+		r.list,
+	))
+	return r
+}
+
+// loadProfiles follows a change of profile made in the send step.
+func (r *repliesStep) loadProfiles() { r.refresh() }
+
+// refresh shows the profile and the replies kept so far.
+func (r *repliesStep) refresh() {
+	name := r.u.state.profile
+	if name == practiceProfile || name == "" {
+		name = lang.L("send.practice")
+	}
+	r.profileLabel.SetText(lang.L("replies.profile", map[string]any{"Profile": name}))
+	r.showKept()
+}
+
+// repliesDir is where replies are kept: "replies" in the configuration
+// folder.
+func repliesDir() (string, error) {
+	home, err := batch.Home()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, "replies"), nil
+}
+
+// fetch brings the replies back.
+func (r *repliesStep) fetch() {
+	u := r.u
+	dir, err := repliesDir()
+	if err != nil {
+		r.message.SetText(err.Error())
+		return
+	}
+	del := r.deleteCheck.Checked
+	r.fetchButton.Disable()
+	r.busy.Show()
+	r.busy.Start()
+	r.message.SetText(lang.L("replies.fetching"))
+	var got []uploader.FetchedReply
+	u.tasks.run(func(ctx context.Context) error {
+		c, err := u.connect(ctx)
+		if err != nil {
+			return err
+		}
+		t, err := uploader.Dial(ctx, c.ep, c.auth)
+		if err != nil {
+			return err
+		}
+		defer t.Close()
+		got, err = uploader.FetchReplies(ctx, t, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true})
+		return err
+	}, func(err error) {
+		r.busy.Stop()
+		r.busy.Hide()
+		r.fetchButton.Enable()
+		n := 0
+		for _, f := range got {
+			if f.Reply != nil && f.Downloaded {
+				n++
+			}
+		}
+		if err != nil {
+			u.log.Errorf("fetching replies: %v", err)
+			r.message.SetText(lang.L("replies.failed", map[string]any{"Error": connectionMessage(err), "N": n}))
+		} else {
+			u.log.Infof("fetched %d new replies into %s", n, dir)
+			if n == 0 {
+				r.message.SetText(lang.L("replies.none"))
+			} else {
+				r.message.SetText(lang.L("replies.fetched", map[string]any{"N": n, "Folder": dir}))
+			}
+		}
+		r.showKept()
+		u.refreshStatus()
+	})
+}
+
+// showKept lists the replies kept in the replies folder, newest first.
+func (r *repliesStep) showKept() {
+	dir, err := repliesDir()
+	if err != nil {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		r.message.SetText(err.Error())
+		return
+	}
+	type kept struct {
+		path  string
+		reply *batch.Reply
+	}
+	var all []kept
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !(strings.HasPrefix(name, "FO.") || strings.HasPrefix(name, "CO.")) || strings.HasSuffix(strings.ToLower(name), ".zip") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		rep, err := batch.ParseReply(name, data)
+		if err != nil {
+			continue
+		}
+		all = append(all, kept{filepath.Join(dir, name), rep})
+	}
+	slices.SortFunc(all, func(a, b kept) int {
+		if c := b.reply.Created.Compare(a.reply.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(b.reply.FileName, a.reply.FileName)
+	})
+	if len(all) > maxRepliesShown {
+		all = all[:maxRepliesShown]
+	}
+	r.list.Objects = nil
+	r.cards = nil
+	for _, k := range all {
+		card := newReplyCard(k.reply, k.path)
+		r.cards = append(r.cards, card)
+		r.list.Add(card.object())
+	}
+	r.list.Refresh()
+}
+
+// newReplyCard explains one reply: accepted or refused, and every code in
+// plain words with the next step.
+func newReplyCard(rep *batch.Reply, local string) replyCard {
+	c := replyCard{reply: rep, local: local, accepted: rep.Accepted}
+	kind := lang.L("replies.kind.other")
+	switch rep.Kind {
+	case batch.KindACRF:
+		kind = lang.L("replies.kind.acrf")
+	case batch.KindNOTI:
+		kind = lang.L("replies.kind.noti")
+	}
+	outcome := lang.L("replies.unknown")
+	switch rep.Outcome() {
+	case "accepted":
+		outcome = lang.L("replies.accepted")
+	case "refused":
+		outcome = lang.L("replies.refused")
+	}
+	about := rep.SetKey()
+	if about == "" {
+		about = rep.FileName
+	}
+	c.title = widget.NewLabelWithStyle(outcome+" — "+about, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	switch rep.Outcome() {
+	case "accepted":
+		c.title.Importance = widget.SuccessImportance
+	case "refused":
+		c.title.Importance = widget.DangerImportance
+	}
+	c.details = append(c.details, kind+" · "+rep.FileName)
+	if !rep.Created.IsZero() {
+		c.details[0] += " · " + rep.Created.Format("02/01/2006 15:04")
+	}
+	if rep.Reference != "" {
+		c.details = append(c.details, lang.L("replies.reference", map[string]any{"Ref": rep.Reference}))
+	}
+	if rep.Diagnosis != "" {
+		c.details = append(c.details, rep.Diagnosis)
+	}
+	l := batchLang()
+	for _, e := range rep.Errors {
+		ex := e.Explain(l)
+		line := e.ID + ": " + ex.Text
+		if ex.Next != "" {
+			line += " " + lang.L("replies.next", map[string]any{"Next": ex.Next})
+		}
+		c.details = append(c.details, line)
+	}
+	if rep.MoreErrors > 0 {
+		c.details = append(c.details, lang.L("replies.more", map[string]any{"N": rep.MoreErrors}))
+	}
+	return c
+}
+
+func (c replyCard) object() fyne.CanvasObject {
+	icon := theme.QuestionIcon()
+	switch c.reply.Outcome() {
+	case "accepted":
+		icon = theme.ConfirmIcon()
+	case "refused":
+		icon = theme.ErrorIcon()
+	}
+	box := container.NewVBox(c.title)
+	for _, d := range c.details {
+		l := widget.NewLabel(d)
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	return container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, box))
+}
+
+// batchLang is the language replies are explained in: the interface's when
+// the glossary has it (en, fr, nl), English otherwise.
+func batchLang() string { return batch.NormalizeLang(language()) }

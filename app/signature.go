@@ -1,0 +1,516 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/expeditor-be/expeditor/signer"
+)
+
+// prefP12 remembers the path of the last .p12/.pfx file used (never its
+// password).
+const prefP12 = "p12"
+
+// signatureStep is step 2: choose the credential that signs, a .p12/.pfx
+// file or a key on an eID card or token, and see its check.
+type signatureStep struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	intro *widget.Label
+	kind  *widget.RadioGroup
+
+	// A .p12/.pfx file.
+	fileBox        *fyne.Container
+	p12Entry       *widget.Entry
+	browseButton   *widget.Button
+	passwordEntry  *widget.Entry
+	useFileButton  *widget.Button
+	demoButton     *widget.Button
+	tokenBox       *fyne.Container
+	scanButton     *widget.Button
+	keys           *widget.RadioGroup
+	pinEntry       *widget.Entry
+	pinBox         *fyne.Container
+	pinpadNotice   *widget.Label
+	useTokenButton *widget.Button
+
+	message    *widget.Label
+	busy       *widget.ProgressBarInfinite
+	checkTitle *widget.Label
+	findings   *fyne.Container
+	nextButton *widget.Button
+
+	// found are the keys listed by the last scan, by option text.
+	found map[string]tokenKey
+	// module is the PKCS#11 module searched: signer.AutoModule (the eID
+	// middleware, then the modules registered with p11-kit) unless a test
+	// names one.
+	module string
+	// now is the clock used for the certificate check (tests set it).
+	now func() time.Time
+}
+
+// tokenKey is one signing key found on a token.
+type tokenKey struct {
+	slot signer.Slot
+	key  signer.KeyInfo
+}
+
+func newSignatureStep(u *UI) *signatureStep {
+	s := &signatureStep{u: u, now: time.Now, found: map[string]tokenKey{}, module: signer.AutoModule}
+	s.intro = widget.NewLabel("")
+	s.intro.Wrapping = fyne.TextWrapWord
+	fileKind, tokenKind := lang.L("sig.kind.file"), lang.L("sig.kind.token")
+	s.kind = widget.NewRadioGroup([]string{fileKind, tokenKind}, func(k string) {
+		if k == tokenKind {
+			s.fileBox.Hide()
+			s.tokenBox.Show()
+		} else {
+			s.tokenBox.Hide()
+			s.fileBox.Show()
+		}
+	})
+	s.kind.Horizontal = true
+	s.kind.Required = true
+
+	s.p12Entry = widget.NewEntry()
+	s.p12Entry.SetPlaceHolder(lang.L("sig.file.placeholder"))
+	s.p12Entry.SetText(u.app.Preferences().String(prefP12))
+	s.browseButton = widget.NewButtonWithIcon(lang.L("sig.file.browse"), theme.FolderOpenIcon(), s.browse)
+	s.passwordEntry = widget.NewPasswordEntry()
+	s.passwordEntry.SetPlaceHolder(lang.L("sig.file.password"))
+	s.passwordEntry.OnSubmitted = func(string) { s.useFile() }
+	s.useFileButton = widget.NewButtonWithIcon(lang.L("sig.file.use"), theme.ConfirmIcon(), s.useFile)
+	s.useFileButton.Importance = widget.HighImportance
+	s.demoButton = widget.NewButtonWithIcon(lang.L("sig.demo"), theme.ContentAddIcon(), u.makeDemoCert)
+	s.fileBox = container.NewVBox(
+		widget.NewForm(
+			widget.NewFormItem(lang.L("sig.file.label"), container.NewBorder(nil, nil, nil, s.browseButton, s.p12Entry)),
+			widget.NewFormItem(lang.L("sig.file.password"), s.passwordEntry),
+		),
+		container.NewHBox(s.useFileButton, s.demoButton),
+	)
+
+	s.scanButton = widget.NewButtonWithIcon(lang.L("sig.token.scan"), theme.SearchIcon(), s.scan)
+	s.keys = widget.NewRadioGroup(nil, func(string) { s.keyChosen() })
+	s.pinEntry = widget.NewPasswordEntry()
+	s.pinEntry.SetPlaceHolder(lang.L("sig.token.pin"))
+	s.pinEntry.OnSubmitted = func(string) { s.useToken() }
+	s.pinBox = container.NewVBox(widget.NewForm(widget.NewFormItem(lang.L("sig.token.pin"), s.pinEntry)))
+	s.pinBox.Hide()
+	s.pinpadNotice = widget.NewLabel(lang.L("sig.token.pinpad"))
+	s.pinpadNotice.Wrapping = fyne.TextWrapWord
+	s.pinpadNotice.Importance = widget.WarningImportance
+	s.pinpadNotice.Hide()
+	s.useTokenButton = widget.NewButtonWithIcon(lang.L("sig.token.use"), theme.ConfirmIcon(), s.useToken)
+	s.useTokenButton.Importance = widget.HighImportance
+	s.useTokenButton.Disable()
+	tokenHelp := widget.NewLabel(lang.L("sig.token.help"))
+	tokenHelp.Wrapping = fyne.TextWrapWord
+	s.tokenBox = container.NewVBox(tokenHelp, container.NewHBox(s.scanButton), s.keys, s.pinBox, s.pinpadNotice, container.NewHBox(s.useTokenButton))
+	s.tokenBox.Hide()
+	s.kind.SetSelected(fileKind)
+
+	s.message = widget.NewLabel("")
+	s.message.Wrapping = fyne.TextWrapWord
+	s.busy = widget.NewProgressBarInfinite()
+	s.busy.Stop()
+	s.busy.Hide()
+	s.checkTitle = widget.NewLabelWithStyle(lang.L("sig.check.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.checkTitle.Hide()
+	s.findings = container.NewVBox()
+	s.nextButton = widget.NewButtonWithIcon(lang.L("sig.next"), theme.NavigateNextIcon(), func() { u.goTo(stepPrepare) })
+	s.nextButton.Importance = widget.HighImportance
+
+	s.content = container.NewVScroll(container.NewVBox(
+		heading(lang.L("step.signature")),
+		s.intro,
+		s.kind,
+		s.fileBox,
+		s.tokenBox,
+		s.busy,
+		s.message,
+		s.checkTitle,
+		s.findings,
+		container.NewHBox(s.nextButton),
+	))
+	if u.state.cred != nil {
+		s.showCheck(u.state.cred)
+	}
+	return s
+}
+
+// refresh is called when the step is shown.
+func (s *signatureStep) refresh() {
+	switch {
+	case s.u.state.set != nil && !s.u.signatureNeeded():
+		s.intro.SetText(lang.L("sig.intro.unsigned", map[string]any{"Env": envLabel(s.u.state.set.Base.Env)}))
+	default:
+		s.intro.SetText(lang.L("sig.intro"))
+	}
+	if s.u.state.cred != nil || (s.u.state.set != nil && !s.u.signatureNeeded()) {
+		s.nextButton.Enable()
+	} else {
+		s.nextButton.Disable()
+	}
+}
+
+// browse opens a file dialog filtered on .p12 and .pfx.
+func (s *signatureStep) browse() {
+	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		s.p12Entry.SetText(r.URI().Path())
+		r.Close()
+		s.u.window.Canvas().Focus(s.passwordEntry)
+	}, s.u.window)
+	fd.SetFilter(storage.NewExtensionFileFilter([]string{".p12", ".pfx", ".P12", ".PFX"}))
+	fd.Show()
+}
+
+// useFile opens the .p12/.pfx file with the typed password, off the UI
+// goroutine (the key derivation takes a moment).
+func (s *signatureStep) useFile() {
+	path := strings.TrimSpace(s.p12Entry.Text)
+	if path == "" {
+		s.setMessage(lang.L("sig.file.none"), true)
+		return
+	}
+	password := []byte(s.passwordEntry.Text)
+	s.start()
+	var cred signer.Credential
+	s.u.tasks.run(func(context.Context) error {
+		defer clear(password)
+		var err error
+		cred, err = signer.LoadP12(path, password)
+		return err
+	}, func(err error) {
+		s.stop()
+		if err != nil {
+			s.u.log.Errorf("opening certificate file %s: %v", path, err)
+			switch {
+			case errors.Is(err, signer.ErrWrongPassword):
+				s.setMessage(lang.L("sig.file.wrongpassword"), true)
+				s.u.window.Canvas().Focus(s.passwordEntry)
+			case errors.Is(err, signer.ErrNotP12):
+				s.setMessage(lang.L("sig.file.notp12", map[string]any{"Name": filepath.Base(path)}), true)
+			default:
+				s.setMessage(lang.L("sig.file.error", map[string]any{"Error": err.Error()}), true)
+			}
+			return
+		}
+		s.passwordEntry.SetText("")
+		s.u.app.Preferences().SetString(prefP12, path)
+		s.u.log.Infof("certificate file opened: %s, %s", path, cred.Certificate().Subject.CommonName)
+		s.chosen(cred, lang.L("sig.label.file", map[string]any{"Holder": holder(cred), "File": filepath.Base(path)}))
+	})
+}
+
+// scan lists the keys of the tokens present (eID card in its reader, other
+// PKCS#11 tokens).
+func (s *signatureStep) scan() {
+	s.start()
+	s.keys.Options = nil
+	s.keys.Refresh()
+	s.useTokenButton.Disable()
+	var slots []signer.Slot
+	module := s.module
+	s.u.tasks.run(func(ctx context.Context) error {
+		var err error
+		slots, err = signer.ListTokens(ctx, signer.TokenOptions{Module: module})
+		return err
+	}, func(err error) {
+		s.stop()
+		if err != nil {
+			s.u.log.Errorf("looking for tokens: %v", err)
+			s.setMessage(tokenMessage(err), true)
+			return
+		}
+		s.found = map[string]tokenKey{}
+		var options []string
+		for _, sl := range slots {
+			if sl.Token == nil {
+				continue
+			}
+			for _, k := range tokenKeys(sl.Token) {
+				opt := lang.L("sig.token.key", map[string]any{
+					"Holder": k.Certificate.Cert.Subject.CommonName,
+					"Until":  k.Certificate.Cert.NotAfter.Format("02/01/2006"),
+					"Key":    k.Label,
+					"Token":  sl.Token.Label,
+				})
+				if !k.Certificate.ValidAt(s.now()) {
+					opt += " — " + lang.L("sig.token.expired")
+				}
+				s.found[opt] = tokenKey{slot: sl, key: k}
+				options = append(options, opt)
+			}
+		}
+		s.keys.Options = options
+		s.keys.Refresh()
+		if len(options) == 0 {
+			s.setMessage(lang.L("sig.token.nokey"), true)
+			return
+		}
+		s.setMessage(lang.L("sig.token.found", map[string]any{"N": len(options)}), false)
+		s.keys.SetSelected(options[0])
+		for i, o := range options {
+			if s.found[o].key.Label == signer.EIDSignatureLabel {
+				s.keys.SetSelected(options[i])
+			}
+		}
+	})
+}
+
+// tokenKeys lists the keys of a token that can sign, each with its
+// certificate. A token that hides its private keys until the PIN is given
+// shows only certificates: each signing certificate then stands for the
+// key of the same label (as on the eID card, "Signature").
+func tokenKeys(ti *signer.TokenInfo) []signer.KeyInfo {
+	var keys []signer.KeyInfo
+	labels := map[string]bool{}
+	for _, k := range ti.Keys {
+		if k.Certificate != nil && k.Certificate.CanSign() {
+			keys = append(keys, k)
+			labels[k.Label] = true
+		}
+	}
+	if ti.LoginRequired && !ti.LoggedIn {
+		for i, c := range ti.Certificates {
+			if c.CanSign() && c.Label != "" && !labels[c.Label] && c.Cert.IsCA == false {
+				keys = append(keys, signer.KeyInfo{Label: c.Label, Certificate: &ti.Certificates[i]})
+				labels[c.Label] = true
+			}
+		}
+	}
+	return keys
+}
+
+// keyChosen shows the PIN field only when the token needs one, and the
+// pinpad notice for readers with their own keypad.
+func (s *signatureStep) keyChosen() {
+	k, ok := s.found[s.keys.Selected]
+	if !ok {
+		s.pinBox.Hide()
+		s.pinpadNotice.Hide()
+		s.useTokenButton.Disable()
+		return
+	}
+	s.useTokenButton.Enable()
+	ti := k.slot.Token
+	switch {
+	case ti.ProtectedAuthPath:
+		s.pinBox.Hide()
+		s.pinpadNotice.Show()
+	case ti.LoginRequired:
+		s.pinBox.Show()
+		s.pinpadNotice.Hide()
+	default:
+		s.pinBox.Hide()
+		s.pinpadNotice.Hide()
+	}
+}
+
+// useToken opens the chosen key; the PIN typed (if any) answers the
+// token's first PIN request, and a dialog asks for any later one.
+func (s *signatureStep) useToken() {
+	k, ok := s.found[s.keys.Selected]
+	if !ok {
+		return
+	}
+	pin := []byte(s.pinEntry.Text)
+	s.pinEntry.SetText("")
+	token := k.slot.Token.Serial
+	if token == "" {
+		token = k.slot.Token.Label
+	}
+	opts := signer.TokenOptions{
+		Module: k.slot.Module,
+		Token:  token,
+		Key:    k.key.Label,
+		PIN:    s.u.pinPrompt(pin),
+		Notify: func(msg string) { fyne.Do(func() { s.setMessage(msg, false) }) },
+	}
+	s.start()
+	var cred signer.Credential
+	s.u.tasks.run(func(ctx context.Context) error {
+		var err error
+		cred, err = signer.OpenToken(ctx, opts)
+		return err
+	}, func(err error) {
+		s.stop()
+		clear(pin)
+		if err != nil {
+			s.u.log.Errorf("opening token key %s: %v", k.key.Label, err)
+			s.setMessage(tokenMessage(err), true)
+			return
+		}
+		s.u.log.Infof("token key opened: %s on %s", k.key.Label, k.slot.Token.Label)
+		s.chosen(cred, lang.L("sig.label.token", map[string]any{"Holder": holder(cred), "Token": k.slot.Token.Label}))
+	})
+}
+
+// pinPrompt answers the token's PIN requests: the first token login with
+// the PIN typed in the step, every other one through a dialog.
+func (u *UI) pinPrompt(typed []byte) signer.PINPrompt {
+	first := true
+	return func(ctx context.Context, req signer.PINRequest) ([]byte, error) {
+		if first && req.Key == "" && len(typed) > 0 && !req.CountLow {
+			first = false
+			return append([]byte(nil), typed...), nil
+		}
+		first = false
+		answer := make(chan []byte, 1)
+		fyne.Do(func() {
+			entry := widget.NewPasswordEntry()
+			text := lang.L("pin.prompt", map[string]any{"Token": req.Token})
+			if req.Key != "" {
+				text = lang.L("pin.prompt.key", map[string]any{"Token": req.Token, "Key": req.Key})
+			}
+			if req.FinalTry {
+				text += "\n" + lang.L("pin.finaltry")
+			} else if req.CountLow {
+				text += "\n" + lang.L("pin.countlow")
+			}
+			label := widget.NewLabel(text)
+			label.Wrapping = fyne.TextWrapWord
+			d := dialog.NewForm(lang.L("pin.title"), lang.L("ok"), lang.L("cancel"),
+				[]*widget.FormItem{widget.NewFormItem("", label), widget.NewFormItem(lang.L("sig.token.pin"), entry)},
+				func(ok bool) {
+					if ok {
+						answer <- []byte(entry.Text)
+					} else {
+						answer <- nil
+					}
+					entry.SetText("")
+				}, u.window)
+			d.Resize(fyne.NewSize(420, 220))
+			d.Show()
+			u.window.Canvas().Focus(entry)
+		})
+		select {
+		case pin := <-answer:
+			if pin == nil {
+				return nil, signer.ErrCancelled
+			}
+			return pin, nil
+		case <-ctx.Done():
+			return nil, signer.ErrCancelled
+		}
+	}
+}
+
+// chosen keeps the credential and shows its check.
+func (s *signatureStep) chosen(cred signer.Credential, label string) {
+	s.u.setCredential(cred, label)
+	s.setMessage(lang.L("sig.chosen", map[string]any{"Label": label}), false)
+	s.showCheck(cred)
+	s.u.refreshStatus()
+}
+
+// showCheck lists what the certificate check found. A blocking finding
+// keeps the user from going on: the transfer point would refuse the
+// signature.
+func (s *signatureStep) showCheck(cred signer.Credential) {
+	findings := signer.CheckCertificate(cred.Certificate(), s.now())
+	s.findings.Objects = nil
+	for _, f := range findings {
+		icon := theme.InfoIcon()
+		imp := widget.MediumImportance
+		switch f.Severity {
+		case signer.Warning:
+			icon, imp = theme.WarningIcon(), widget.WarningImportance
+		case signer.Blocking:
+			icon, imp = theme.ErrorIcon(), widget.DangerImportance
+		}
+		l := widget.NewLabel(f.Message)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = imp
+		s.findings.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l))
+	}
+	s.checkTitle.Show()
+	s.findings.Refresh()
+	if err := signer.BlockingError(findings); err != nil {
+		s.setMessage(lang.L("sig.blocked"), true)
+		s.u.setCredential(nil, "")
+		s.nextButton.Disable()
+		return
+	}
+	s.nextButton.Enable()
+}
+
+func (s *signatureStep) start() {
+	s.busy.Show()
+	s.busy.Start()
+	s.useFileButton.Disable()
+	s.useTokenButton.Disable()
+	s.scanButton.Disable()
+	s.setMessage("", false)
+}
+
+func (s *signatureStep) stop() {
+	s.busy.Stop()
+	s.busy.Hide()
+	s.useFileButton.Enable()
+	s.scanButton.Enable()
+	if _, ok := s.found[s.keys.Selected]; ok {
+		s.useTokenButton.Enable()
+	}
+}
+
+func (s *signatureStep) setMessage(msg string, isError bool) {
+	s.message.Importance = widget.MediumImportance
+	if isError {
+		s.message.Importance = widget.DangerImportance
+	}
+	s.message.SetText(msg)
+}
+
+// tokenMessage turns a token error into the user's words: the signer's
+// message and its hint.
+func tokenMessage(err error) string {
+	switch {
+	case errors.Is(err, signer.ErrNoPKCS11):
+		return lang.L("sig.token.nopkcs11")
+	case errors.Is(err, signer.ErrNoModule):
+		return lang.L("sig.token.nomodule")
+	case errors.Is(err, signer.ErrNoReader):
+		return lang.L("sig.token.noreader")
+	case errors.Is(err, signer.ErrNoCard):
+		return lang.L("sig.token.nocard")
+	case errors.Is(err, signer.ErrPINIncorrect):
+		return lang.L("sig.token.pinincorrect")
+	case errors.Is(err, signer.ErrPINLocked):
+		return lang.L("sig.token.pinlocked")
+	case errors.Is(err, signer.ErrCancelled):
+		return lang.L("sig.token.cancelled")
+	}
+	msg := err.Error()
+	if h := signer.Hint(err); h != "" {
+		msg += "\n" + h
+	}
+	return msg
+}
+
+// holder is the certificate holder's name.
+func holder(c signer.Credential) string {
+	cert := c.Certificate()
+	if cert.Subject.CommonName != "" {
+		return cert.Subject.CommonName
+	}
+	return fmt.Sprint(cert.Subject)
+}

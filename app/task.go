@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"fyne.io/fyne/v2"
+)
+
+// tasks runs the long work of the assistant (signing, uploading, fetching)
+// off the UI goroutine, so that nothing freezes; results and progress come
+// back to the widgets only through fyne.Do.
+type tasks struct {
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	cancel map[int]context.CancelFunc
+	next   int
+}
+
+// run starts work in a goroutine. done, when not nil, is called through
+// fyne.Do with work's error. The returned function cancels work's context.
+func (t *tasks) run(work func(ctx context.Context) error, done func(error)) (cancel func()) {
+	ctx, cancelCtx := context.WithCancel(context.Background())
+	t.mu.Lock()
+	if t.cancel == nil {
+		t.cancel = map[int]context.CancelFunc{}
+	}
+	id := t.next
+	t.next++
+	t.cancel[id] = cancelCtx
+	t.mu.Unlock()
+
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		defer func() {
+			t.mu.Lock()
+			delete(t.cancel, id)
+			t.mu.Unlock()
+			cancelCtx()
+		}()
+		err := safely(func() error { return work(ctx) })
+		if done != nil {
+			fyne.DoAndWait(func() { done(err) })
+		}
+	}()
+	return cancelCtx
+}
+
+// wait blocks until every task has finished (tests, and closing the window).
+func (t *tasks) wait() { t.wg.Wait() }
+
+// cancelAll cancels every running task.
+func (t *tasks) cancelAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, c := range t.cancel {
+		c()
+	}
+}
+
+// safely turns a panic in work into an error, so a bug in one step shows
+// as a message instead of closing the window with the user's work.
+func safely(work func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return work()
+}
+
+// progress returns a func(done, total) that updates a progress display at
+// most every 1/200th of the way, through fyne.Do, so a fast loop does not
+// flood the UI goroutine.
+func progress(set func(fraction float64)) func(done, total int64) {
+	var mu sync.Mutex
+	last := -1.0
+	return func(done, total int64) {
+		f := 1.0
+		if total > 0 {
+			f = float64(done) / float64(total)
+		}
+		mu.Lock()
+		if f-last < 0.005 && f < 1 {
+			mu.Unlock()
+			return
+		}
+		last = f
+		mu.Unlock()
+		fyne.Do(func() { set(f) })
+	}
+}

@@ -1,0 +1,440 @@
+package batch
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Explanation is a refusal code in plain words: what went wrong and what to
+// do next, in one language.
+type Explanation struct {
+	Code  int
+	Text  string // what went wrong
+	Next  string // the next step
+	Known bool   // false when the code is not in Expeditor's glossary
+}
+
+// Languages Expeditor explains replies in.
+const (
+	English = "en"
+	French  = "fr"
+	Dutch   = "nl"
+)
+
+// NormalizeLang turns a language or locale ("fr", "fr_BE.UTF-8", "nl-BE",
+// "NL") into one of English, French and Dutch; anything else is English.
+func NormalizeLang(lang string) string {
+	l := strings.ToLower(strings.TrimSpace(lang))
+	if i := strings.IndexAny(l, "_-.@"); i >= 0 {
+		l = l[:i]
+	}
+	switch l {
+	case French, Dutch:
+		return l
+	}
+	return English
+}
+
+// entry holds the text and next step of one code in English, French and
+// Dutch, in that order.
+type entry [3][2]string
+
+func (e entry) in(lang string) [2]string { return e[langIndex(lang)] }
+
+func langIndex(lang string) int {
+	switch NormalizeLang(lang) {
+	case French:
+		return 1
+	case Dutch:
+		return 2
+	}
+	return 0
+}
+
+// Next steps shared by several codes.
+var (
+	resendEN = "Correct it and send the set again under a new sequence number: the transfer point does not take the same name twice."
+	resendFR = "Corrigez-le et renvoyez le lot sous un nouveau numéro de séquence : le point de transfert n'accepte pas deux fois le même nom."
+	resendNL = "Verbeter dit en verstuur de reeks opnieuw met een nieuw volgnummer: het transferpunt aanvaardt dezelfde naam geen twee keer."
+
+	renameEN = "Let Expeditor name the set (it builds valid names), then send it again under a new sequence number."
+	renameFR = "Laissez Expeditor nommer le lot (il construit des noms valides), puis renvoyez-le sous un nouveau numéro de séquence."
+	renameNL = "Laat Expeditor de reeks benoemen (het maakt geldige namen) en verstuur ze opnieuw met een nieuw volgnummer."
+
+	dateNextEN = "Give the set a new name with today's date (Expeditor does this when it names a set) and send it again."
+	dateNextFR = "Donnez au lot un nouveau nom avec la date du jour (Expeditor le fait quand il nomme un lot) et renvoyez-le."
+	dateNextNL = "Geef de reeks een nieuwe naam met de datum van vandaag (Expeditor doet dat wanneer het een reeks benoemt) en verstuur ze opnieuw."
+
+	seqNextEN = "Use a sequence number of 5 digits from 00001 up (Expeditor takes the next free one) and send the set again."
+	seqNextFR = "Utilisez un numéro de séquence de 5 chiffres à partir de 00001 (Expeditor prend le suivant libre) et renvoyez le lot."
+	seqNextNL = "Gebruik een volgnummer van 5 cijfers vanaf 00001 (Expeditor neemt het volgende vrije) en verstuur de reeks opnieuw."
+
+	partsNextEN = "The number of parts is one digit from 1 to 9 and the parts are numbered 1 to that number; let Expeditor name the parts and send the set again under a new sequence number."
+	partsNextFR = "Le nombre de parties est un chiffre de 1 à 9 et les parties sont numérotées de 1 à ce nombre ; laissez Expeditor nommer les parties et renvoyez le lot sous un nouveau numéro de séquence."
+	partsNextNL = "Het aantal delen is één cijfer van 1 tot 9 en de delen zijn genummerd van 1 tot dat aantal; laat Expeditor de delen benoemen en verstuur de reeks opnieuw met een nieuw volgnummer."
+
+	emptyNextEN = "Check that you chose the right declaration file and that it is not empty, then send it again under a new sequence number."
+	emptyNextFR = "Vérifiez que vous avez choisi le bon fichier de déclaration et qu'il n'est pas vide, puis renvoyez-le sous un nouveau numéro de séquence."
+	emptyNextNL = "Controleer of u het juiste aangiftebestand koos en of het niet leeg is, en verstuur het dan opnieuw met een nieuw volgnummer."
+
+	tooLargeNextEN = "Split the declaration into parts of at most 200 MB each (at most 9 parts) and send it again under a new sequence number."
+	tooLargeNextFR = "Découpez la déclaration en parties de 200 Mo au plus (9 parties au plus) et renvoyez-la sous un nouveau numéro de séquence."
+	tooLargeNextNL = "Splits de aangifte in delen van hoogstens 200 MB (hoogstens 9 delen) en verstuur ze opnieuw met een nieuw volgnummer."
+)
+
+var (
+	senderNotAuthorised = entry{
+		{"The sender is not authorised to send this file to the transfer point.",
+			"Check in Chaman that your sender number is active and allowed to use the batch channel for this declaration; if it should be, contact the social security contact centre."},
+		{"L'expéditeur n'est pas autorisé à envoyer ce fichier au point de transfert.",
+			"Vérifiez dans Chaman que votre numéro d'expéditeur est actif et autorisé à utiliser le canal batch pour cette déclaration ; si c'est le cas, contactez le centre de contact de la sécurité sociale."},
+		{"De afzender mag dit bestand niet naar het transferpunt sturen.",
+			"Controleer in Chaman of uw afzendernummer actief is en het batchkanaal voor deze aangifte mag gebruiken; is dat zo, neem dan contact op met het contactcenter van de sociale zekerheid."},
+	}
+	wrongFolder = entry{
+		{"The file was put in a folder that does not match the environment letter of its name: R files go into IN, T files into INTEST, S files into INTEST-S.",
+			"Send the set again into the folder of its environment (Expeditor picks the folder from the name), under a new sequence number."},
+		{"Le fichier a été déposé dans un dossier qui ne correspond pas à la lettre d'environnement de son nom : les fichiers R vont dans IN, les T dans INTEST, les S dans INTEST-S.",
+			"Renvoyez le lot dans le dossier de son environnement (Expeditor choisit le dossier d'après le nom), sous un nouveau numéro de séquence."},
+		{"Het bestand staat in een map die niet past bij de omgevingsletter in de naam: R-bestanden horen in IN, T-bestanden in INTEST, S-bestanden in INTEST-S.",
+			"Verstuur de reeks opnieuw naar de map van haar omgeving (Expeditor kiest de map op basis van de naam), met een nieuw volgnummer."},
+	}
+	tooLarge = entry{
+		{"The file is too large for the transfer point.", tooLargeNextEN},
+		{"Le fichier est trop volumineux pour le point de transfert.", tooLargeNextFR},
+		{"Het bestand is te groot voor het transferpunt.", tooLargeNextNL},
+	}
+)
+
+// glossary lists the acknowledgement (ACRF) refusal codes a user may meet.
+// The texts of the name codes (107–133) match the checks of ParseName, so
+// what Expeditor says before sending and what the reply says agree.
+var glossary = map[int]entry{
+	101: senderNotAuthorised,
+	102: {
+		{"The declaration is not well-formed XML: a tag is not closed, a character is not allowed, or the encoding is wrong.",
+			"Produce the declaration again with the software that made it, or have it corrected, and send it under a new sequence number."},
+		{"La déclaration n'est pas un XML bien formé : une balise n'est pas fermée, un caractère n'est pas permis ou l'encodage est erroné.",
+			"Produisez à nouveau la déclaration avec le logiciel qui l'a créée, ou faites-la corriger, et envoyez-la sous un nouveau numéro de séquence."},
+		{"De aangifte is geen correct gevormde XML: een tag is niet gesloten, een teken is niet toegelaten of de codering is fout.",
+			"Maak de aangifte opnieuw aan met de software die ze maakte, of laat ze verbeteren, en verstuur ze met een nieuw volgnummer."},
+	},
+	103: senderNotAuthorised,
+	107: {
+		{"The name of the GO file is not valid. A GO name is the FI name with GO in front and without the part number, like GO.DMFA.123456.20261121.00001.R.1.", renameEN},
+		{"Le nom du fichier GO n'est pas valide. Un nom GO est le nom FI précédé de GO et sans numéro de partie, comme GO.DMFA.123456.20261121.00001.R.1.", renameFR},
+		{"De naam van het GO-bestand is niet geldig. Een GO-naam is de FI-naam met GO vooraan en zonder deelnummer, zoals GO.DMFA.123456.20261121.00001.R.1.", renameNL},
+	},
+	108: {
+		{"The sender number in the file name does not own the folder the file was put in: each account may only drop files for its own sender number.",
+			"Use the sender number of the account you log in with (or log in with the account of that sender) and send the set again under a new sequence number."},
+		{"Le numéro d'expéditeur du nom de fichier ne correspond pas au dossier où le fichier a été déposé : chaque compte ne peut déposer que des fichiers de son propre numéro d'expéditeur.",
+			"Utilisez le numéro d'expéditeur du compte avec lequel vous vous connectez (ou connectez-vous avec le compte de cet expéditeur) et renvoyez le lot sous un nouveau numéro de séquence."},
+		{"Het afzendernummer in de bestandsnaam hoort niet bij de map waarin het bestand werd geplaatst: elk account mag alleen bestanden van zijn eigen afzendernummer plaatsen.",
+			"Gebruik het afzendernummer van het account waarmee u inlogt (of log in met het account van die afzender) en verstuur de reeks opnieuw met een nieuw volgnummer."},
+	},
+	109: {
+		{"The date in the file name is not written as 8 digits, year month day, like 20261121.", dateNextEN},
+		{"La date du nom de fichier n'est pas écrite en 8 chiffres, année mois jour, comme 20261121.", dateNextFR},
+		{"De datum in de bestandsnaam is niet geschreven als 8 cijfers, jaar maand dag, zoals 20261121.", dateNextNL},
+	},
+	110: {
+		{"The date in the file name is not a real calendar date.", dateNextEN},
+		{"La date du nom de fichier n'est pas une vraie date du calendrier.", dateNextFR},
+		{"De datum in de bestandsnaam is geen echte kalenderdatum.", dateNextNL},
+	},
+	111: {
+		{"The date in the file name is in the future; it must be the day the file was created.", dateNextEN},
+		{"La date du nom de fichier est dans le futur ; ce doit être le jour de création du fichier.", dateNextFR},
+		{"De datum in de bestandsnaam ligt in de toekomst; het moet de dag zijn waarop het bestand werd gemaakt.", dateNextNL},
+	},
+	112: {
+		{"The sequence number in the file name is not exactly 5 characters long.", seqNextEN},
+		{"Le numéro de séquence du nom de fichier ne fait pas exactement 5 caractères.", seqNextFR},
+		{"Het volgnummer in de bestandsnaam is niet precies 5 tekens lang.", seqNextNL},
+	},
+	113: {
+		{"The sequence number in the file name contains something other than digits.", seqNextEN},
+		{"Le numéro de séquence du nom de fichier contient autre chose que des chiffres.", seqNextFR},
+		{"Het volgnummer in de bestandsnaam bevat iets anders dan cijfers.", seqNextNL},
+	},
+	114: {
+		{"The number of parts in the file name is not a digit.", partsNextEN},
+		{"Le nombre de parties du nom de fichier n'est pas un chiffre.", partsNextFR},
+		{"Het aantal delen in de bestandsnaam is geen cijfer.", partsNextNL},
+	},
+	115: {
+		{"The number of parts in the file name has more than one digit.", partsNextEN},
+		{"Le nombre de parties du nom de fichier a plus d'un chiffre.", partsNextFR},
+		{"Het aantal delen in de bestandsnaam heeft meer dan één cijfer.", partsNextNL},
+	},
+	116: {
+		{"The number of parts in the file name is 0.", partsNextEN},
+		{"Le nombre de parties du nom de fichier vaut 0.", partsNextFR},
+		{"Het aantal delen in de bestandsnaam is 0.", partsNextNL},
+	},
+	117: {
+		{"The environment letter in the file name is not R (production), T (test) or S (simulation).", renameEN},
+		{"La lettre d'environnement du nom de fichier n'est pas R (production), T (test) ou S (simulation).", renameFR},
+		{"De omgevingsletter in de bestandsnaam is niet R (productie), T (test) of S (simulatie).", renameNL},
+	},
+	118: wrongFolder,
+	119: wrongFolder,
+	120: {
+		{"The number of FI files received does not match the number of parts given in the names.",
+			"Upload every FI part, 1 to the number of parts, before the GO; send the set again under a new sequence number."},
+		{"Le nombre de fichiers FI reçus ne correspond pas au nombre de parties indiqué dans les noms.",
+			"Déposez toutes les parties FI, de 1 au nombre de parties, avant le GO ; renvoyez le lot sous un nouveau numéro de séquence."},
+		{"Het aantal ontvangen FI-bestanden komt niet overeen met het aantal delen in de namen.",
+			"Plaats alle FI-delen, van 1 tot het aantal delen, vóór de GO; verstuur de reeks opnieuw met een nieuw volgnummer."},
+	},
+	121: {
+		{"A signature file (FS) was sent where none is allowed, for example with a test or simulation file on this channel.",
+			"Send the set again without FS files under a new sequence number (Expeditor signs only production files unless you ask it to sign test files too)."},
+		{"Un fichier de signature (FS) a été envoyé là où il n'est pas permis, par exemple avec un fichier de test ou de simulation sur ce canal.",
+			"Renvoyez le lot sans fichiers FS sous un nouveau numéro de séquence (Expeditor ne signe que les fichiers de production, sauf si vous lui demandez de signer aussi les fichiers de test)."},
+		{"Er werd een handtekeningbestand (FS) gestuurd waar dat niet mag, bijvoorbeeld bij een test- of simulatiebestand op dit kanaal.",
+			"Verstuur de reeks opnieuw zonder FS-bestanden met een nieuw volgnummer (Expeditor ondertekent alleen productiebestanden, tenzij u vraagt om ook testbestanden te ondertekenen)."},
+	},
+	122: {
+		{"The number of signature files (FS) does not match the number of FI parts: each part needs exactly one FS.",
+			"Sign every part and upload every FS before the GO; send the set again under a new sequence number."},
+		{"Le nombre de fichiers de signature (FS) ne correspond pas au nombre de parties FI : chaque partie a besoin d'exactement un FS.",
+			"Signez chaque partie et déposez chaque FS avant le GO ; renvoyez le lot sous un nouveau numéro de séquence."},
+		{"Het aantal handtekeningbestanden (FS) komt niet overeen met het aantal FI-delen: elk deel heeft precies één FS nodig.",
+			"Onderteken elk deel en plaats elke FS vóór de GO; verstuur de reeks opnieuw met een nieuw volgnummer."},
+	},
+	123: {
+		{"The part number of an FI file is not between 1 and the number of parts.", partsNextEN},
+		{"Le numéro de partie d'un fichier FI n'est pas compris entre 1 et le nombre de parties.", partsNextFR},
+		{"Het deelnummer van een FI-bestand ligt niet tussen 1 en het aantal delen.", partsNextNL},
+	},
+	124: {
+		{"The part number of an FS file is not between 1 and the number of parts, or does not match the numbering of the FI parts.", partsNextEN},
+		{"Le numéro de partie d'un fichier FS n'est pas compris entre 1 et le nombre de parties, ou ne correspond pas à la numérotation des parties FI.", partsNextFR},
+		{"Het deelnummer van een FS-bestand ligt niet tussen 1 en het aantal delen, of komt niet overeen met de nummering van de FI-delen.", partsNextNL},
+	},
+	125: {
+		{"The signature (FS) does not match the declaration (FI): the file was changed after it was signed, another file was signed, or the signature is damaged.",
+			"Sign the exact file you upload again and send the set under a new sequence number; do not edit the FI after signing, and do not let another transfer program change it (it must be sent in binary mode)."},
+		{"La signature (FS) ne correspond pas à la déclaration (FI) : le fichier a été modifié après la signature, un autre fichier a été signé, ou la signature est abîmée.",
+			"Signez à nouveau le fichier exact que vous déposez et renvoyez le lot sous un nouveau numéro de séquence ; ne modifiez pas le FI après la signature et ne laissez pas un autre programme de transfert le changer (il doit être envoyé en mode binaire)."},
+		{"De handtekening (FS) past niet bij de aangifte (FI): het bestand werd na het ondertekenen gewijzigd, er werd een ander bestand ondertekend, of de handtekening is beschadigd.",
+			"Onderteken opnieuw precies het bestand dat u verstuurt en verstuur de reeks met een nieuw volgnummer; wijzig de FI niet na het ondertekenen en laat geen ander transferprogramma hem veranderen (hij moet binair verstuurd worden)."},
+	},
+	126: {
+		{"The date in the file name is too old.", dateNextEN},
+		{"La date du nom de fichier est trop ancienne.", dateNextFR},
+		{"De datum in de bestandsnaam is te oud.", dateNextNL},
+	},
+	127: {
+		{"The sequence number in the file name is 00000, which is not allowed; the first one of a day is 00001.", seqNextEN},
+		{"Le numéro de séquence du nom de fichier est 00000, ce qui n'est pas permis ; le premier d'une journée est 00001.", seqNextFR},
+		{"Het volgnummer in de bestandsnaam is 00000, wat niet mag; het eerste van een dag is 00001.", seqNextNL},
+	},
+	128: {
+		{"The number of parts or the part number at the end of the file name is malformed: each must be a single digit.", partsNextEN},
+		{"Le nombre de parties ou le numéro de partie à la fin du nom de fichier est mal formé : chacun doit être un seul chiffre.", partsNextFR},
+		{"Het aantal delen of het deelnummer aan het einde van de bestandsnaam is fout gevormd: elk moet één enkel cijfer zijn.", partsNextNL},
+	},
+	129: {
+		{"The file name does not start with FI, FS, GO or TD (in capitals).", renameEN},
+		{"Le nom de fichier ne commence pas par FI, FS, GO ou TD (en majuscules).", renameFR},
+		{"De bestandsnaam begint niet met FI, FS, GO of TD (in hoofdletters).", renameNL},
+	},
+	130: {
+		{"The GO file, which tells the transfer point that every part is there, was not received.",
+			"Upload the set's GO file last, once every FI and FS is on the server; if the set is no longer on the server, send it again under a new sequence number."},
+		{"Le fichier GO, qui signale au point de transfert que toutes les parties sont là, n'a pas été reçu.",
+			"Déposez le fichier GO du lot en dernier, quand chaque FI et FS est sur le serveur ; si le lot n'est plus sur le serveur, renvoyez-le sous un nouveau numéro de séquence."},
+		{"Het GO-bestand, dat het transferpunt meldt dat alle delen er zijn, werd niet ontvangen.",
+			"Plaats het GO-bestand van de reeks als laatste, wanneer elke FI en FS op de server staat; staat de reeks niet meer op de server, verstuur ze dan opnieuw met een nieuw volgnummer."},
+	},
+	131: {
+		{"The name of an FI file is not valid: its shape or one of its fields (application, sender number, …) is wrong. An FI name looks like FI.DMFA.123456.20261121.00001.R.1.1, without extension.", renameEN},
+		{"Le nom d'un fichier FI n'est pas valide : sa forme ou un de ses champs (application, numéro d'expéditeur, …) est erroné. Un nom FI ressemble à FI.DMFA.123456.20261121.00001.R.1.1, sans extension.", renameFR},
+		{"De naam van een FI-bestand is niet geldig: de vorm of een van de velden (toepassing, afzendernummer, …) is fout. Een FI-naam ziet eruit als FI.DMFA.123456.20261121.00001.R.1.1, zonder extensie.", renameNL},
+	},
+	132: {
+		{"The name of an FS file is not valid: it must be the name of its FI part with FS in front, like FS.DMFA.123456.20261121.00001.R.1.1.", renameEN},
+		{"Le nom d'un fichier FS n'est pas valide : ce doit être le nom de sa partie FI précédé de FS, comme FS.DMFA.123456.20261121.00001.R.1.1.", renameFR},
+		{"De naam van een FS-bestand is niet geldig: het moet de naam van zijn FI-deel zijn met FS vooraan, zoals FS.DMFA.123456.20261121.00001.R.1.1.", renameNL},
+	},
+	133: {
+		{"This file name was already used: a name (sender, date, sequence number, environment) can be sent only once.",
+			"Give the set a new sequence number (Expeditor takes the next free one) and send it again."},
+		{"Ce nom de fichier a déjà été utilisé : un nom (expéditeur, date, numéro de séquence, environnement) ne peut être envoyé qu'une fois.",
+			"Donnez au lot un nouveau numéro de séquence (Expeditor prend le suivant libre) et renvoyez-le."},
+		{"Deze bestandsnaam werd al gebruikt: een naam (afzender, datum, volgnummer, omgeving) kan maar één keer verstuurd worden.",
+			"Geef de reeks een nieuw volgnummer (Expeditor neemt het volgende vrije) en verstuur ze opnieuw."},
+	},
+	134: {
+		{"The declaration file (FI) is empty.", emptyNextEN},
+		{"Le fichier de déclaration (FI) est vide.", emptyNextFR},
+		{"Het aangiftebestand (FI) is leeg.", emptyNextNL},
+	},
+	142: {
+		{"The file contains no declaration.", emptyNextEN},
+		{"Le fichier ne contient aucune déclaration.", emptyNextFR},
+		{"Het bestand bevat geen aangifte.", emptyNextNL},
+	},
+	144: {
+		{"The environment of the file is not valid for this submission: the environment letter does not fit the channel or the declaration.",
+			"Use R for production, T for the circuit test and S for the simulation, put the set in the matching folder, and send it again under a new sequence number."},
+		{"L'environnement du fichier n'est pas valable pour cet envoi : la lettre d'environnement ne convient pas au canal ou à la déclaration.",
+			"Utilisez R pour la production, T pour le test de circuit et S pour la simulation, déposez le lot dans le dossier correspondant et renvoyez-le sous un nouveau numéro de séquence."},
+		{"De omgeving van het bestand is niet geldig voor deze zending: de omgevingsletter past niet bij het kanaal of de aangifte.",
+			"Gebruik R voor productie, T voor de circuittest en S voor de simulatie, plaats de reeks in de overeenkomstige map en verstuur ze opnieuw met een nieuw volgnummer."},
+	},
+	153: {
+		{"The certificate that signed the file does not belong to the sender: it is not registered for this sender number in Chaman.",
+			"Sign with the certificate registered for this sender (register your eID or certificate in Chaman first), then send the set again under a new sequence number."},
+		{"Le certificat qui a signé le fichier n'appartient pas à l'expéditeur : il n'est pas enregistré pour ce numéro d'expéditeur dans Chaman.",
+			"Signez avec le certificat enregistré pour cet expéditeur (enregistrez d'abord votre eID ou votre certificat dans Chaman), puis renvoyez le lot sous un nouveau numéro de séquence."},
+		{"Het certificaat waarmee het bestand ondertekend werd, hoort niet bij de afzender: het is in Chaman niet geregistreerd voor dit afzendernummer.",
+			"Onderteken met het certificaat dat voor deze afzender geregistreerd is (registreer eerst uw eID of certificaat in Chaman) en verstuur de reeks opnieuw met een nieuw volgnummer."},
+	},
+	157: {
+		{"No declaration was found in the submission.", emptyNextEN},
+		{"Aucune déclaration n'a été trouvée dans l'envoi.", emptyNextFR},
+		{"Er werd geen aangifte gevonden in de zending.", emptyNextNL},
+	},
+	158: {
+		{"The kind of form inside the file does not match the application code of its name (for example a Dimona in a file named DMFA).",
+			"Name the file with the application code of its content and send it again under a new sequence number."},
+		{"Le type de formulaire dans le fichier ne correspond pas au code d'application de son nom (par exemple une Dimona dans un fichier nommé DMFA).",
+			"Nommez le fichier avec le code d'application de son contenu et renvoyez-le sous un nouveau numéro de séquence."},
+		{"Het soort formulier in het bestand past niet bij de toepassingscode in de naam (bijvoorbeeld een Dimona in een bestand met de naam DMFA).",
+			"Geef het bestand de toepassingscode van zijn inhoud en verstuur het opnieuw met een nieuw volgnummer."},
+	},
+	172: tooLarge,
+	184: tooLarge,
+	257: wrongFolder,
+	312: {
+		{"The declaration does not follow its XML schema: a field is missing, misplaced or has a value of the wrong kind.",
+			"Have the software that produced the declaration check it against the schema of the current quarter, correct it, and send it under a new sequence number."},
+		{"La déclaration ne respecte pas son schéma XML : un champ manque, est mal placé ou a une valeur du mauvais type.",
+			"Faites vérifier la déclaration par le logiciel qui l'a produite avec le schéma du trimestre en cours, corrigez-la et envoyez-la sous un nouveau numéro de séquence."},
+		{"De aangifte volgt haar XML-schema niet: een veld ontbreekt, staat op de verkeerde plaats of heeft een waarde van het verkeerde soort.",
+			"Laat de software die de aangifte maakte ze controleren tegen het schema van het lopende kwartaal, verbeter ze en verstuur ze met een nieuw volgnummer."},
+	},
+	509: tooLarge,
+}
+
+// unknownCode is said of a code Expeditor does not know.
+var unknownCode = entry{
+	{"code %d: see the transfer point's documentation",
+		"Look the code up in the transfer point's list of refusal codes, or ask the social security contact centre."},
+	{"code %d : voir la documentation du point de transfert",
+		"Cherchez le code dans la liste des codes de refus du point de transfert, ou demandez au centre de contact de la sécurité sociale."},
+	{"code %d: zie de documentatie van het transferpunt",
+		"Zoek de code op in de lijst van weigeringscodes van het transferpunt, of vraag het aan het contactcenter van de sociale zekerheid."},
+}
+
+// Explain returns the plain explanation of an acknowledgement refusal code
+// (the number of an ErrorID such as ACRF-125) in lang ("en", "fr" or "nl";
+// anything else is English).
+func Explain(code int, lang string) Explanation {
+	if e, ok := glossary[code]; ok {
+		t := e.in(lang)
+		return Explanation{Code: code, Text: t[0], Next: t[1], Known: true}
+	}
+	t := unknownCode.in(lang)
+	return Explanation{Code: code, Text: fmt.Sprintf(t[0], code), Next: t[1]}
+}
+
+// KnownCodes lists the codes of the glossary in increasing order.
+func KnownCodes() []int {
+	codes := make([]int, 0, len(glossary))
+	for c := range glossary {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return codes
+}
+
+// ParseErrorID reads the code of an acknowledgement ErrorID: "ACRF-125" and
+// "ACRF-088" give 125 and 88; a bare number is accepted too. It reports
+// false for anything else, such as the "nnnnn-ccc" anomalies of a
+// notification.
+func ParseErrorID(id string) (int, bool) {
+	s := strings.TrimSpace(id)
+	if len(s) >= 5 && strings.EqualFold(s[:5], "ACRF-") {
+		s = s[5:]
+	}
+	if s == "" || len(s) > 6 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// anomalyClasses explains the classes of notification anomalies. B, W and
+// I are plain; the transfer point's glossary defines P, NP and D per
+// declaration type, so their texts stay general.
+var anomalyClasses = map[string][3]string{
+	"B": {
+		"blocking: this error stops the processing; the declaration (or the part it concerns) is refused until it is corrected and sent again",
+		"bloquante : cette erreur arrête le traitement ; la déclaration (ou la partie concernée) est refusée jusqu'à ce qu'elle soit corrigée et renvoyée",
+		"blokkerend: deze fout houdt de verwerking tegen; de aangifte (of het betrokken deel) is geweigerd tot ze verbeterd en opnieuw verstuurd is",
+	},
+	"P": {
+		"possibly blocking: the data concerned are held for further checks and may still be refused or corrected; check them",
+		"potentiellement bloquante : les données concernées sont retenues pour d'autres contrôles et peuvent encore être refusées ou corrigées ; vérifiez-les",
+		"mogelijk blokkerend: de betrokken gegevens worden vastgehouden voor verdere controles en kunnen nog geweigerd of verbeterd worden; controleer ze",
+	},
+	"NP": {
+		"not blocking: the declaration is processed, but the data concerned look wrong and should be checked and corrected if needed",
+		"non bloquante : la déclaration est traitée, mais les données concernées semblent erronées et doivent être vérifiées et corrigées si nécessaire",
+		"niet blokkerend: de aangifte wordt verwerkt, maar de betrokken gegevens lijken fout en moeten gecontroleerd en zo nodig verbeterd worden",
+	},
+	"D": {
+		"handled by the social security: the data concerned were set aside or adjusted by its own rules; check the result against your records",
+		"traitée par la sécurité sociale : les données concernées ont été écartées ou adaptées selon ses propres règles ; comparez le résultat à vos données",
+		"door de sociale zekerheid behandeld: de betrokken gegevens werden volgens haar eigen regels opzijgezet of aangepast; vergelijk het resultaat met uw gegevens",
+	},
+	"W": {
+		"warning: the declaration is accepted; nothing has to be sent again, but check the data concerned for next time",
+		"avertissement : la déclaration est acceptée ; rien ne doit être renvoyé, mais vérifiez les données concernées pour la prochaine fois",
+		"waarschuwing: de aangifte is aanvaard; er moet niets opnieuw verstuurd worden, maar controleer de betrokken gegevens voor de volgende keer",
+	},
+	"I": {
+		"information: a remark for your information only; nothing to do",
+		"information : une remarque pour votre information seulement ; rien à faire",
+		"informatie: een opmerking ter informatie; u hoeft niets te doen",
+	},
+}
+
+// ExplainAnomalyClass says in lang what the class of a notification anomaly
+// (B, P, NP, D, W or I) means for the declaration.
+func ExplainAnomalyClass(class, lang string) string {
+	i := langIndex(lang)
+	c := strings.ToUpper(strings.TrimSpace(class))
+	if t, ok := anomalyClasses[c]; ok {
+		return t[i]
+	}
+	if c == "" {
+		return [3]string{
+			"no class given: read the anomaly in the transfer point's glossary",
+			"aucune classe indiquée : lisez l'anomalie dans le glossaire du point de transfert",
+			"geen klasse vermeld: lees de anomalie in het glossarium van het transferpunt",
+		}[i]
+	}
+	return fmt.Sprintf([3]string{
+		"class %s, unknown to Expeditor: read the anomaly in the transfer point's glossary",
+		"classe %s, inconnue d'Expeditor : lisez l'anomalie dans le glossaire du point de transfert",
+		"klasse %s, onbekend voor Expeditor: lees de anomalie in het glossarium van het transferpunt",
+	}[i], c)
+}
+
+// BlockingClass reports whether an anomaly class stops the processing.
+func BlockingClass(class string) bool {
+	return strings.EqualFold(strings.TrimSpace(class), "B")
+}

@@ -1,0 +1,154 @@
+package batch
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// documentedCodes are the acknowledgement refusal codes transfer-point.md §7
+// lists as worth explaining, every range spelled out.
+func documentedCodes() []int {
+	codes := []int{101, 102, 103}
+	for c := 107; c <= 134; c++ {
+		codes = append(codes, c)
+	}
+	return append(codes, 142, 144, 153, 157, 158, 172, 184, 257, 312, 509)
+}
+
+func TestExplainCoversDocumentedCodes(t *testing.T) {
+	for _, code := range documentedCodes() {
+		en := Explain(code, "en")
+		for _, lang := range []string{"en", "fr", "nl"} {
+			e := Explain(code, lang)
+			if !e.Known || e.Code != code {
+				t.Errorf("Explain(%d, %q) = %+v, want a known explanation", code, lang, e)
+			}
+			if len(e.Text) < 20 || len(e.Next) < 20 {
+				t.Errorf("Explain(%d, %q): text %q, next %q: too short to help anyone", code, lang, e.Text, e.Next)
+			}
+			if strings.Contains(e.Text+e.Next, "%") {
+				t.Errorf("Explain(%d, %q) has a formatting verb left: %q", code, lang, e.Text)
+			}
+			if lang != "en" && (e.Text == en.Text || e.Next == en.Next) {
+				t.Errorf("Explain(%d, %q) is not translated: %q", code, lang, e.Text)
+			}
+		}
+	}
+	if got, want := len(KnownCodes()), len(documentedCodes()); got != want {
+		t.Errorf("glossary has %d codes, transfer-point.md lists %d", got, want)
+	}
+}
+
+// The codes ParseName gives a bad name must be explained in the reply too,
+// and say the same thing: an FI name refusal is about FI names.
+func TestExplainAgreesWithParseName(t *testing.T) {
+	cases := []struct {
+		name string
+		code int
+		word string // a word the English explanation must contain
+	}{
+		{"GO.DMFA.12345.20261121.00001.R.1", 107, "GO"},
+		{"FI.DMFA.123456.2026112.00001.R.1.1", 109, "8 digits"},
+		{"FI.DMFA.123456.20260231.00001.R.1.1", 110, "calendar"},
+		{"FI.DMFA.123456.20261121.0001.R.1.1", 112, "5 characters"},
+		{"FI.DMFA.123456.20261121.0000A.R.1.1", 113, "digits"},
+		{"FI.DMFA.123456.20261121.00001.R.X.1", 114, "not a digit"},
+		{"FI.DMFA.123456.20261121.00001.R.12.1", 115, "more than one digit"},
+		{"FI.DMFA.123456.20261121.00001.R.0.1", 116, "is 0"},
+		{"FI.DMFA.123456.20261121.00001.X.1.1", 117, "environment"},
+		{"FI.DMFA.123456.20261121.00001.R.2.3", 123, "FI"},
+		{"FS.DMFA.123456.20261121.00001.R.2.3", 124, "FS"},
+		{"FI.DMFA.123456.20261121.00000.R.1.1", 127, "00000"},
+		{"FI.DMFA.123456.20261121.00001.R.1.X", 128, "part number"},
+		{"XX.DMFA.123456.20261121.00001.R.1.1", 129, "FI, FS, GO or TD"},
+		{"FI.DMFA.123456.20261121.00001.R.1.1.xml", 131, "FI"},
+		{"FS.dmfa.123456.20261121.00001.R.1.1", 132, "FS"},
+	}
+	for _, c := range cases {
+		_, err := ParseName(c.name)
+		var ne *NameError
+		if !errors.As(err, &ne) {
+			t.Fatalf("ParseName(%q) = %v, want a NameError", c.name, err)
+		}
+		if ne.Code != c.code {
+			t.Errorf("ParseName(%q) code %d, want %d", c.name, ne.Code, c.code)
+			continue
+		}
+		e := Explain(ne.Code, "en")
+		if !e.Known || !strings.Contains(e.Text, c.word) {
+			t.Errorf("Explain(%d) = %q, want it to mention %q", ne.Code, e.Text, c.word)
+		}
+	}
+	for _, code := range []int{111, 126} { // CheckDate's codes
+		if e := Explain(code, "en"); !strings.Contains(e.Text, "date") {
+			t.Errorf("Explain(%d) = %q, want it about the date", code, e.Text)
+		}
+	}
+	if e := Explain(133, "en"); !strings.Contains(e.Text, "already used") {
+		t.Errorf("Explain(133) = %q", e.Text)
+	}
+}
+
+func TestExplainUnknown(t *testing.T) {
+	e := Explain(88, "en")
+	if e.Known || e.Code != 88 || e.Text != "code 88: see the transfer point's documentation" || e.Next == "" {
+		t.Errorf("Explain(88, en) = %+v", e)
+	}
+	if e := Explain(88, "fr"); e.Known || !strings.Contains(e.Text, "code 88") || !strings.Contains(e.Text, "documentation") {
+		t.Errorf("Explain(88, fr) = %+v", e)
+	}
+	if e := Explain(88, "nl"); !strings.Contains(e.Text, "documentatie") {
+		t.Errorf("Explain(88, nl) = %+v", e)
+	}
+	// An unknown language is English.
+	if de, en := Explain(125, "de"), Explain(125, "en"); de != en {
+		t.Errorf("Explain(125, de) = %+v, want English", de)
+	}
+}
+
+func TestNormalizeLang(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "en", "en": "en", "en_US.UTF-8": "en", "fr": "fr", "fr_BE.UTF-8": "fr", "FR-be": "fr",
+		"nl_BE": "nl", "nl_BE@euro": "nl", "NL": "nl", "de_BE.UTF-8": "en", "C": "en", "POSIX": "en",
+	} {
+		if got := NormalizeLang(in); got != want {
+			t.Errorf("NormalizeLang(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseErrorID(t *testing.T) {
+	for in, want := range map[string]int{"ACRF-125": 125, "ACRF-088": 88, " acrf-133 ": 133, "509": 509} {
+		if got, ok := ParseErrorID(in); !ok || got != want {
+			t.Errorf("ParseErrorID(%q) = %d, %v, want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "ACRF-", "ACRF-12a", "00024-005", "NOTI-125", "-1", "ACRF--1", "99999999999999999999"} {
+		if got, ok := ParseErrorID(in); ok {
+			t.Errorf("ParseErrorID(%q) = %d, true, want false", in, got)
+		}
+	}
+}
+
+func TestExplainAnomalyClass(t *testing.T) {
+	seen := map[string]bool{}
+	for _, class := range []string{"B", "P", "NP", "D", "W", "I"} {
+		for _, lang := range []string{"en", "fr", "nl"} {
+			s := ExplainAnomalyClass(class, lang)
+			if len(s) < 20 || seen[s] {
+				t.Errorf("ExplainAnomalyClass(%q, %q) = %q: empty or the same as another", class, lang, s)
+			}
+			seen[s] = true
+		}
+	}
+	if s := ExplainAnomalyClass("b", "en"); !strings.HasPrefix(s, "blocking") {
+		t.Errorf("lower-case b: %q", s)
+	}
+	if s := ExplainAnomalyClass("Q", "nl"); !strings.Contains(s, "Q") || !strings.Contains(s, "onbekend") {
+		t.Errorf("unknown class: %q", s)
+	}
+	if !BlockingClass("B") || BlockingClass("W") || BlockingClass("NP") {
+		t.Error("BlockingClass is wrong")
+	}
+}

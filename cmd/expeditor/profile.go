@@ -1,0 +1,135 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/expeditor-be/expeditor/uploader"
+)
+
+func init() {
+	register(&command{
+		name:    "profile",
+		summary: "save, list and remove transfer point addresses",
+		usage: "profile add [--identity KEY] [--ssh-rsa] [--no-epsv] [--ca FILE] [--password-file FILE] [--no-password] NAME URL\n" +
+			"       expeditor profile list\n" +
+			"       expeditor profile remove NAME",
+		run: runProfile,
+	})
+}
+
+func runProfile(env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		return usagef("say add, list or remove")
+	}
+	switch args[0] {
+	case "add":
+		return runProfileAdd(env, args[1:])
+	case "list":
+		if len(args) > 1 {
+			return usagef("profile list takes no argument")
+		}
+		ps, err := uploader.LoadProfiles()
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			fmt.Fprintln(env.stderr, "expeditor: no profile saved yet")
+			fmt.Fprintln(env.stderr, "hint: add one with: expeditor profile add NAME sftp://USER@"+uploader.DefaultSFTPHost)
+			return nil
+		}
+		for _, p := range ps {
+			fmt.Fprintf(env.stdout, "%-16s %s\n", p.Name, p.Endpoint)
+		}
+		return nil
+	case "remove", "rm":
+		if len(args) != 2 {
+			return usagef("give the name of the profile to remove")
+		}
+		if err := uploader.RemoveProfile(args[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "expeditor: removed profile %s\n", args[1])
+		return nil
+	}
+	return usagef("unknown profile action %q: use add, list or remove", args[0])
+}
+
+func runProfileAdd(env *cliEnv, args []string) error {
+	fset := newFlags("profile add")
+	identity := fset.String("identity", "", "SFTP private key FILE")
+	legacy := fset.Bool("ssh-rsa", false, "SFTP: log in with the old ssh-rsa signature")
+	noEPSV := fset.Bool("no-epsv", false, "FTP: use PASV instead of EPSV")
+	ca := fset.String("ca", "", "FTPS: trust the certificates in this PEM FILE")
+	pwFile := fset.String("password-file", "", "read the password (or key passphrase) to keep in the keychain from FILE")
+	noPassword := fset.Bool("no-password", false, "do not keep a password: it is asked at each send")
+	pos, err := parseFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("give a NAME and an address URL")
+	}
+	ep, err := uploader.ParseEndpoint(pos[1])
+	if err != nil {
+		return withHint(err, "for example: expeditor profile add %s sftp://USER@%s --identity ~/.ssh/id_rsa", pos[0], uploader.DefaultSFTPHost)
+	}
+	if *identity != "" {
+		ep.IdentityFile = *identity
+	}
+	ep.LegacySSHRSA = ep.LegacySSHRSA || *legacy
+	ep.DisableEPSV = ep.DisableEPSV || *noEPSV
+	if *ca != "" {
+		ep.CAFile = *ca
+	}
+	if err := ep.Validate(); err != nil {
+		return err
+	}
+	if ep.Scheme == "sftp" && ep.IdentityFile == "" {
+		return usagef("an SFTP profile needs --identity KEY, the private key registered in Chaman")
+	}
+	if ep.IdentityFile != "" {
+		if _, err := os.Stat(ep.IdentityFile); err != nil {
+			return withHint(fmt.Errorf("cannot read the key %s: %w", ep.IdentityFile, unwrapPath(err)), "give the path of the private key file")
+		}
+	}
+	p := uploader.Profile{Name: pos[0], Endpoint: ep}
+	if err := uploader.ValidProfileName(p.Name); err != nil {
+		return usagef("%v", err)
+	}
+	// The password is kept only when one is given or typed.
+	var pw []byte
+	wantPW := !*noPassword && (ep.Scheme != "sftp" || *pwFile != "" || os.Getenv("EXPEDITOR_PASSWORD") != "")
+	if wantPW {
+		pw, err = readSecret(env, "EXPEDITOR_PASSWORD", *pwFile, "password to keep for "+p.Name)
+		if err != nil {
+			var he hintError
+			if !errors.As(err, &he) {
+				return err
+			}
+			pw = nil // no terminal: it will be asked (or read) at each send
+		}
+		defer clear(pw)
+	}
+	warnings, err := uploader.SaveProfile(p)
+	if err != nil {
+		return err
+	}
+	if ep.Scheme != "sftp" && pw != nil {
+		warnings = uploader.CheckCredentials(ep, pw)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(env.stderr, "expeditor: warning: %s\n", w)
+	}
+	fmt.Fprintf(env.stdout, "saved profile %s: %s\n", p.Name, p.Endpoint)
+	if pw != nil {
+		if err := uploader.StorePassword(p.Name, pw); err != nil {
+			fmt.Fprintf(env.stderr, "expeditor: warning: the password was not saved: %v\n", err)
+		} else {
+			fmt.Fprintln(env.stderr, "expeditor: the password is kept in the system keychain")
+		}
+	}
+	fmt.Fprintf(env.stderr, "hint: send with: expeditor send --profile %s FI...\n", p.Name)
+	return nil
+}

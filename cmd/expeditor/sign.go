@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/signer"
+)
+
+func init() {
+	register(&command{
+		name:    "sign",
+		summary: "sign declaration parts and write their FS and GO files",
+		usage: "sign (--p12 FILE [--password-file FILE] | --pkcs11 auto|MODULE [--token LABEL] [--key LABEL] [--pin-file FILE])\n" +
+			"       [--sign-test] [--crlf] [--split] [--single-line] [--force] FI...",
+		run: runSign,
+	})
+}
+
+func runSign(env *cliEnv, args []string) error {
+	fset := newFlags("sign")
+	var cf credentialFlags
+	cf.register(fset)
+	var opts signer.PrepareOptions
+	fset.BoolVar(&opts.SignTest, "sign-test", false, "sign test (T) and simulation (S) files too")
+	fset.BoolVar(&opts.ConvertCRLF, "crlf", false, "convert bare LF line endings to CRLF before signing (the original is kept)")
+	fset.BoolVar(&opts.Split, "split", false, "split a file over 200 MB into parts")
+	fset.BoolVar(&opts.SingleLine, "single-line", false, "write the FS as one base64 line")
+	fset.BoolVar(&opts.Force, "force", false, "replace existing FS and GO files")
+	pos, err := parseFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("give at least one FI file to sign")
+	}
+	if err := cf.check(); err != nil {
+		return err
+	}
+	needsKey := false
+	for _, p := range pos {
+		n, err := batch.ParseName(baseName(p))
+		if err != nil {
+			return withHint(err, "sign takes FI files; name a declaration first with: expeditor name --app CODE --sender NUMBER --env R|T|S FILE")
+		}
+		if n.Prefix != batch.FI {
+			return withHint(fmt.Errorf("%s is not a declaration (FI) file", baseName(p)), "give the FI file; its FS and GO are written next to it")
+		}
+		if _, err := os.Stat(p); err != nil {
+			return withHint(fmt.Errorf("cannot read %s: %w", p, unwrapPath(err)), "check the file name and folder")
+		}
+		needsKey = needsKey || n.Env.SignatureRequired(opts.SignTest)
+	}
+	var cred signer.Credential
+	if needsKey {
+		if !cf.given() {
+			return usagef("production (R) files, and test files with --sign-test, need a signature: give --p12 FILE or --pkcs11 auto")
+		}
+		cred, err = cf.open(env)
+		if err != nil {
+			return err
+		}
+		defer cred.Close()
+		for _, f := range signer.CheckCertificate(cred.Certificate(), now()) {
+			if f.Severity == signer.Warning {
+				fmt.Fprintf(env.stderr, "expeditor: warning: %s\n", f.Message)
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts.Now = now
+	res, err := signer.Prepare(ctx, pos, cred, opts)
+	if err != nil {
+		return err
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(env.stderr, "expeditor: note: %s\n", n)
+	}
+	for _, p := range res.Written {
+		fmt.Fprintln(env.stdout, p)
+	}
+	return nil
+}

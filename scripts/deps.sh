@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the system packages Expeditor needs on Debian or Ubuntu, only
+# those that are missing. Usage: scripts/deps.sh run|test|package
+set -euo pipefail
+
+build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+	libxinerama-dev libxi-dev libxxf86vm-dev)
+# What the tests drive for real: OpenSSL to verify signatures, a SoftHSM2
+# token for PKCS#11, vsftpd and OpenSSH's sshd as transfer points, curl as
+# the benchmark's reference client, Xvfb for screenshots.
+test=(openssl softhsm2 vsftpd openssh-server openssh-client curl xvfb xauth time)
+package=(gcc-mingw-w64-x86-64)
+
+case "${1:-run}" in
+run) want=("${build[@]}") ;;
+test) want=("${build[@]}" "${test[@]}") ;;
+package) want=("${build[@]}" "${package[@]}") ;;
+*) echo "usage: $0 run|test|package" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "installing: ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Go: the version go.mod names is fetched by the go command itself
+# (GOTOOLCHAIN=auto) once any Go 1.21 or newer is present.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+if ! command -v go >/dev/null 2>&1; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq golang-go >/dev/null
+fi
+v=$(go env GOVERSION 2>/dev/null || echo go1.0)
+minor=$(echo "$v" | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [ "${minor:-0}" -lt 21 ]; then
+	echo "Expeditor needs Go 1.21 or newer to build (found $v)." >&2
+	echo "On Debian 12: apt-get install -t bookworm-backports golang-go, or install Go from its website." >&2
+	exit 1
+fi

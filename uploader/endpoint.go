@@ -1,0 +1,184 @@
+package uploader
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The transfer point's own hosts and ports (transfer-point.md §6).
+const (
+	DefaultFTPHost  = "ftp.socialsecurity.be"
+	DefaultSFTPHost = "sftp.socialsecurity.be"
+	DefaultFTPPort  = 21
+	DefaultSFTPPort = 8022
+)
+
+// Endpoint is where a set is sent: a scheme, an account and a server. It
+// never holds a secret, so it can be saved in a profile and shown.
+type Endpoint struct {
+	Scheme string `json:"scheme"` // ftp, ftps (explicit TLS) or sftp
+	User   string `json:"user"`
+	Host   string `json:"host"`
+	Port   int    `json:"port"`
+	// DisableEPSV makes FTP use PASV instead of EPSV, for firewalls and
+	// servers that get EPSV wrong.
+	DisableEPSV bool `json:"disable_epsv,omitempty"`
+	// LegacySSHRSA forces the old ssh-rsa (SHA-1) signature for the SFTP
+	// login, which the transfer point is reported to require.
+	LegacySSHRSA bool `json:"legacy_ssh_rsa,omitempty"`
+	// IdentityFile is the private key for SFTP (OpenSSH or PEM format).
+	IdentityFile string `json:"identity_file,omitempty"`
+	// CAFile is a PEM file of certificates to trust for FTPS instead of
+	// the system's, for a private or practice server.
+	CAFile string `json:"ca_file,omitempty"`
+}
+
+// ErrEndpoint is wrapped by every error about an endpoint address.
+var ErrEndpoint = errors.New("invalid transfer point address")
+
+// ParseEndpoint reads an address such as ftp://USER@HOST[:PORT],
+// ftps://USER@HOST[:PORT] or sftp://USER@HOST[:PORT]. A missing host or
+// port is the transfer point's. Options may follow as a query:
+// ?epsv=off, ?ssh-rsa=on, ?identity=PATH.
+func ParseEndpoint(s string) (Endpoint, error) {
+	fail := func(format string, args ...any) (Endpoint, error) {
+		return Endpoint{}, fmt.Errorf("%w %q: %s", ErrEndpoint, redactURL(s), fmt.Sprintf(format, args...))
+	}
+	if !strings.Contains(s, "://") {
+		return fail("write it like ftp://USER@%s, ftps://USER@%s or sftp://USER@%s", DefaultFTPHost, DefaultFTPHost, DefaultSFTPHost)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fail("%v", errors.Unwrap(err))
+	}
+	var ep Endpoint
+	ep.Scheme = strings.ToLower(u.Scheme)
+	switch ep.Scheme {
+	case "ftp", "ftps", "sftp":
+	default:
+		return fail("the scheme %q is not ftp, ftps or sftp", u.Scheme)
+	}
+	if u.User == nil || u.User.Username() == "" {
+		return fail("the user name is missing: write %s://USER@HOST", ep.Scheme)
+	}
+	if _, has := u.User.Password(); has {
+		return fail("a password must never be written in the address; Expeditor asks for it, or reads it from the keychain, EXPEDITOR_PASSWORD or --password-file")
+	}
+	ep.User = u.User.Username()
+	if u.Path != "" && u.Path != "/" {
+		return fail("an address has no folder: Expeditor picks IN, INTEST or INTEST-S from the file names")
+	}
+	ep.Host = u.Hostname()
+	if ep.Host == "" {
+		ep.Host = DefaultFTPHost
+		if ep.Scheme == "sftp" {
+			ep.Host = DefaultSFTPHost
+		}
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fail("the port %q is not a number between 1 and 65535", p)
+		}
+		ep.Port = n
+	}
+	ep.Port = ep.port()
+	q := u.Query()
+	for k, v := range q {
+		val := ""
+		if len(v) > 0 {
+			val = v[len(v)-1]
+		}
+		switch k {
+		case "epsv":
+			ep.DisableEPSV = isOff(val)
+		case "ssh-rsa":
+			ep.LegacySSHRSA = !isOff(val)
+		case "identity":
+			ep.IdentityFile = val
+		case "ca":
+			ep.CAFile = val
+		default:
+			return fail("unknown option %q (known: epsv=off, ssh-rsa=on, identity=PATH, ca=PATH)", k)
+		}
+	}
+	if ep.Scheme != "sftp" && (ep.LegacySSHRSA || ep.IdentityFile != "") {
+		return fail("ssh-rsa and identity are SFTP options")
+	}
+	if ep.Scheme == "sftp" && (ep.DisableEPSV || ep.CAFile != "") {
+		return fail("epsv and ca are FTP options")
+	}
+	return ep, nil
+}
+
+func isOff(v string) bool {
+	switch strings.ToLower(v) {
+	case "off", "no", "0", "false":
+		return true
+	}
+	return false
+}
+
+// redactURL drops a password someone may have typed into an address, so
+// that it never reaches an error message.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	if i := strings.Index(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && strings.Contains(s[j+3:i], ":") {
+			return s[:j+3] + "…" + s[i:]
+		}
+	}
+	return s
+}
+
+// port is the port to use: the endpoint's, or the scheme's default.
+func (e Endpoint) port() int {
+	if e.Port != 0 {
+		return e.Port
+	}
+	if e.Scheme == "sftp" {
+		if e.Host == DefaultSFTPHost {
+			return DefaultSFTPPort
+		}
+		return 22
+	}
+	return DefaultFTPPort
+}
+
+// Addr is HOST:PORT.
+func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e.port())) }
+
+// String is the address in the form ParseEndpoint reads. It holds no secret.
+func (e Endpoint) String() string {
+	u := url.URL{Scheme: e.Scheme, User: url.User(e.User), Host: e.Addr()}
+	q := url.Values{}
+	if e.DisableEPSV {
+		q.Set("epsv", "off")
+	}
+	if e.LegacySSHRSA {
+		q.Set("ssh-rsa", "on")
+	}
+	if e.IdentityFile != "" {
+		q.Set("identity", e.IdentityFile)
+	}
+	if e.CAFile != "" {
+		q.Set("ca", e.CAFile)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Validate checks a hand-built endpoint.
+func (e Endpoint) Validate() error {
+	_, err := ParseEndpoint(e.String())
+	return err
+}

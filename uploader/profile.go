@@ -1,0 +1,204 @@
+package uploader
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/internal/atomicfile"
+	"github.com/zalando/go-keyring"
+)
+
+// Profile is a saved endpoint under a short name, so that the sender
+// types "--profile office" instead of an address. Its password (if any)
+// lives in the operating system's keychain, never in the profile file.
+type Profile struct {
+	Name     string   `json:"name"`
+	Endpoint Endpoint `json:"endpoint"`
+}
+
+// Errors callers branch on.
+var (
+	ErrNoProfile = errors.New("no such profile")
+	// ErrNoKeychain: the operating system offers no keychain (a server
+	// without a desktop session, for example).
+	ErrNoKeychain = errors.New("no keychain is available to keep the password")
+	// ErrNoPassword: the keychain has no password for the profile.
+	ErrNoPassword = errors.New("no password is saved for this profile")
+)
+
+// keyringService names Expeditor's entries in the keychain.
+const keyringService = "expeditor"
+
+func profilesPath() (string, error) {
+	home, err := batch.Home()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, "profiles.json"), nil
+}
+
+// LoadProfiles returns the saved profiles, sorted by name.
+func LoadProfiles() ([]Profile, error) {
+	path, err := profilesPath()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the saved profiles: %w", err)
+	}
+	var ps []Profile
+	if err := json.Unmarshal(b, &ps); err != nil {
+		return nil, fmt.Errorf("the profile file %s is damaged (%v); move it aside and add the profiles again", path, err)
+	}
+	slices.SortFunc(ps, func(a, b Profile) int { return strings.Compare(a.Name, b.Name) })
+	return ps, nil
+}
+
+// FindProfile returns the profile called name.
+func FindProfile(name string) (Profile, error) {
+	ps, err := LoadProfiles()
+	if err != nil {
+		return Profile{}, err
+	}
+	for _, p := range ps {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Profile{}, fmt.Errorf("%w %q; see the saved ones with \"expeditor profile list\"", ErrNoProfile, name)
+}
+
+// ValidProfileName checks a profile name: letters, digits, '-', '_' and
+// '.', at most 40 characters.
+func ValidProfileName(name string) error {
+	if name == "" || len(name) > 40 {
+		return fmt.Errorf("a profile name has 1 to 40 characters")
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("the profile name %q may only hold letters, digits, '-', '_' and '.'", name)
+		}
+	}
+	return nil
+}
+
+func updateProfiles(f func([]Profile) ([]Profile, error)) error {
+	path, err := profilesPath()
+	if err != nil {
+		return err
+	}
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ps, err := LoadProfiles()
+	if err != nil {
+		return err
+	}
+	if ps, err = f(ps); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(ps, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o600)
+}
+
+// SaveProfile adds p, or replaces the profile of the same name. The
+// warnings say which Chaman rule the account seems to break; they do not
+// stop the save (the rules may change, and a practice server differs).
+func SaveProfile(p Profile) (warnings []string, err error) {
+	if err := ValidProfileName(p.Name); err != nil {
+		return nil, err
+	}
+	if err := p.Endpoint.Validate(); err != nil {
+		return nil, err
+	}
+	if p.Endpoint.IdentityFile != "" {
+		if abs, err := filepath.Abs(p.Endpoint.IdentityFile); err == nil {
+			p.Endpoint.IdentityFile = abs
+		}
+	}
+	if p.Endpoint.CAFile != "" {
+		if abs, err := filepath.Abs(p.Endpoint.CAFile); err == nil {
+			p.Endpoint.CAFile = abs
+		}
+	}
+	err = updateProfiles(func(ps []Profile) ([]Profile, error) {
+		ps = slices.DeleteFunc(ps, func(q Profile) bool { return q.Name == p.Name })
+		return append(ps, p), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return CheckCredentials(p.Endpoint, nil), nil
+}
+
+// RemoveProfile deletes the profile and its saved password.
+func RemoveProfile(name string) error {
+	err := updateProfiles(func(ps []Profile) ([]Profile, error) {
+		n := len(ps)
+		ps = slices.DeleteFunc(ps, func(q Profile) bool { return q.Name == name })
+		if len(ps) == n {
+			return nil, fmt.Errorf("%w %q; see the saved ones with \"expeditor profile list\"", ErrNoProfile, name)
+		}
+		return ps, nil
+	})
+	if err != nil {
+		return err
+	}
+	// The password goes with the profile; a missing one or keychain is fine.
+	_ = keyring.Delete(keyringService, keyringUser(name))
+	return nil
+}
+
+func keyringUser(profile string) string { return "profile:" + profile }
+
+// StorePassword keeps the profile's password (or SFTP key passphrase)
+// in the keychain.
+func StorePassword(profile string, pw []byte) error {
+	if err := keyring.Set(keyringService, keyringUser(profile), string(pw)); err != nil {
+		return keychainError(err)
+	}
+	return nil
+}
+
+// LookupPassword returns the profile's password from the keychain. It
+// fails with ErrNoPassword when none is saved and ErrNoKeychain when
+// there is no keychain.
+func LookupPassword(profile string) ([]byte, error) {
+	pw, err := keyring.Get(keyringService, keyringUser(profile))
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil, fmt.Errorf("%w (%s)", ErrNoPassword, profile)
+	}
+	if err != nil {
+		return nil, keychainError(err)
+	}
+	return []byte(pw), nil
+}
+
+// DeletePassword forgets the profile's saved password.
+func DeletePassword(profile string) error {
+	err := keyring.Delete(keyringService, keyringUser(profile))
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return keychainError(err)
+	}
+	return nil
+}
+
+func keychainError(err error) error {
+	return fmt.Errorf("%w (%v); give the password through EXPEDITOR_PASSWORD or --password-file instead", ErrNoKeychain, err)
+}
