@@ -126,6 +126,8 @@ type flowState struct {
 	profile string
 	// sent is the GO name of the last set sent.
 	sent string
+	// answered: a reply about the current set was fetched.
+	answered bool
 }
 
 // NewUI builds the main window's content.
@@ -168,7 +170,12 @@ func (u *UI) build() {
 			label.Refresh()
 		},
 	)
-	u.steps.OnSelected = func(id widget.ListItemID) { u.goTo(step(id)) }
+	u.steps.OnSelected = func(id widget.ListItemID) {
+		// The arrow marks the current step; the list's own highlight
+		// would linger on the row tapped last.
+		u.steps.Unselect(id)
+		u.goTo(step(id))
+	}
 
 	u.body = container.NewStack()
 	u.status = widget.NewLabel("")
@@ -223,6 +230,8 @@ func (u *UI) stepDone(s step) bool {
 		return u.state.prepared
 	case stepSend:
 		return u.state.sent != ""
+	case stepReplies:
+		return u.state.answered
 	}
 	return false
 }

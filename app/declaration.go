@@ -213,6 +213,7 @@ func (u *UI) selectSet(set batch.Set) {
 	if u.state.set == nil || u.state.set.Key() != set.Key() {
 		u.state.prepared = false
 		u.state.sent = ""
+		u.state.answered = false
 		u.state.convertCRLF = false
 	}
 	u.state.set = &set

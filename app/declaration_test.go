@@ -143,3 +143,24 @@ func TestOpenConformingName(t *testing.T) {
 		t.Errorf("reply: message %q", u.decl.message.Text)
 	}
 }
+
+// Over 200 MB the size is shown and splitting offered (and chosen by
+// default); the signer does the cutting when preparing.
+func TestLargeDeclarationOffersSplit(t *testing.T) {
+	u, _ := newTestUI(t)
+	p := writeFile(t, t.TempDir(), "FI.DMFA.123456."+today()+".00001.R.1.1", "")
+	if err := os.Truncate(p, batch.MaxPartSize+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	u.decl.open(p)
+	if !u.decl.splitCheck.Visible() || !u.decl.splitCheck.Checked || !u.state.split {
+		t.Error("splitting should be offered and chosen")
+	}
+	if !strings.Contains(u.decl.sizeLabel.Text, "200.0 MB") || !strings.Contains(u.decl.sizeLabel.Text, "larger than 200 MB") {
+		t.Errorf("size = %q", u.decl.sizeLabel.Text)
+	}
+	test.Tap(u.decl.splitCheck)
+	if u.state.split {
+		t.Error("unticking should turn splitting off")
+	}
+}

@@ -147,6 +147,10 @@ func TestWholeFlowAgainstPracticePoint(t *testing.T) {
 		t.Errorf("acknowledgement shown as %q (accepted %v), want Accepted for %s", acrf.title.Text, acrf.accepted, set.GO())
 	}
 
+	if !u.stepDone(stepReplies) {
+		t.Error("the replies step should be ticked once the set is answered")
+	}
+
 	u.goTo(stepHistory)
 	if len(u.hist.entries) != 1 || u.hist.entries[0].Set != set.Key() {
 		t.Fatalf("history = %+v", u.hist.entries)

@@ -197,6 +197,9 @@ func (r *repliesStep) showKept() {
 	r.cards = nil
 	for _, k := range all {
 		card := newReplyCard(k.reply, k.path)
+		if r.u.state.set != nil && k.reply.SetKey() == r.u.state.set.Key() {
+			r.u.state.answered = true
+		}
 		r.cards = append(r.cards, card)
 		r.list.Add(card.object())
 	}

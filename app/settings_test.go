@@ -39,3 +39,23 @@ func TestLanguageSetting(t *testing.T) {
 	}
 	u.setLanguage("")
 }
+
+// The step list moves between steps; the status line says where the user
+// is, for a support agent on the phone.
+func TestStepList(t *testing.T) {
+	u, _ := newTestUI(t)
+	u.steps.Select(int(stepHistory))
+	if u.current != stepHistory {
+		t.Fatalf("step = %d, want history", u.current)
+	}
+	if !strings.HasPrefix(u.status.Text, "Step 6 of 6: History") {
+		t.Errorf("status = %q", u.status.Text)
+	}
+	if !strings.Contains(u.hist.message.Text, "Nothing was sent") {
+		t.Errorf("empty history: %q", u.hist.message.Text)
+	}
+	u.steps.Select(int(stepPrepare))
+	if u.current != stepPrepare || !u.prep.prepareButton.Disabled() || !strings.Contains(u.prep.summary.Text, "step 1") {
+		t.Errorf("prepare without a declaration: %q", u.prep.summary.Text)
+	}
+}

@@ -291,7 +291,7 @@ func tokenKeys(ti *signer.TokenInfo) []signer.KeyInfo {
 	}
 	if ti.LoginRequired && !ti.LoggedIn {
 		for i, c := range ti.Certificates {
-			if c.CanSign() && c.Label != "" && !labels[c.Label] && c.Cert.IsCA == false {
+			if c.CanSign() && c.Label != "" && !labels[c.Label] && !c.Cert.IsCA {
 				keys = append(keys, signer.KeyInfo{Label: c.Label, Certificate: &ti.Certificates[i]})
 				labels[c.Label] = true
 			}

@@ -65,6 +65,11 @@ type PlannedFile struct {
 	Name string // the transfer point name
 	Path string // local path; empty for a GO that is not on disk
 	Size int64
+	// SHA256 is the file's hash when the check already knows it (an FI
+	// whose SHA-256 signature was verified); otherwise it is computed
+	// while the file is sent.
+	SHA256  string
+	modTime time.Time
 }
 
 // Plan is what sending a set means: which files, in which order, into
@@ -111,12 +116,17 @@ func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 		if part.FISize == 0 {
 			return nil, fmt.Errorf("%s is empty: the transfer point refuses an empty declaration (refusal 134)", filepath.Base(part.FI))
 		}
-		p.Files = append(p.Files, PlannedFile{Name: filepath.Base(part.FI), Path: part.FI, Size: part.FISize})
+		info, err := os.Stat(part.FI)
+		if err != nil {
+			return nil, err
+		}
+		p.Files = append(p.Files, PlannedFile{Name: filepath.Base(part.FI), Path: part.FI, Size: part.FISize, modTime: info.ModTime()})
 	}
 	if st.SignRequired {
 		// The parts are verified side by side: each check reads a whole
 		// part, and there is a core for each on most machines.
 		errs := make([]error, len(st.Parts))
+		sums := make([]string, len(st.Parts))
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 		for i, part := range st.Parts {
@@ -125,7 +135,7 @@ func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				errs[i] = verifyFS(part.FI, part.FS)
+				sums[i], errs[i] = verifyFS(part.FI, part.FS)
 			}()
 		}
 		wg.Wait()
@@ -134,7 +144,8 @@ func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 				return nil, fmt.Errorf("%w: %s does not verify against %s: %v; sign the declaration again", ErrBadSignature, filepath.Base(part.FS), filepath.Base(part.FI), err)
 			}
 		}
-		for _, part := range st.Parts {
+		for i, part := range st.Parts {
+			p.Files[i].SHA256 = sums[i]
 			info, err := os.Stat(part.FS)
 			if err != nil {
 				return nil, err
@@ -424,19 +435,30 @@ func (s *sender) put(t Transport, f PlannedFile) error {
 		return fmt.Errorf("cannot read %s: %w", f.Name, err)
 	}
 	defer file.Close()
-	hr := newHashingReader(file)
-	defer hr.stop()
+	// A declaration verified with its SHA-256 signature is not hashed
+	// again; it must then be unchanged since the check.
+	var src io.Reader = file
+	var hr *hashingReader
+	if f.SHA256 == "" {
+		hr = newHashingReader(file)
+		defer hr.stop()
+		src = hr
+	}
 	var progress func(done, total int64)
 	if s.opts.Progress != nil {
 		progress = func(done, total int64) { s.opts.Progress(f.Name, done, total) }
 		progress(0, f.Size)
 	}
-	pr := newProgressReader(s.ctx, hr, f.Size, progress)
+	pr := newProgressReader(s.ctx, src, f.Size, progress)
 	if err := t.Put(s.ctx, s.plan.Folder, f.Name, pr, f.Size); err != nil {
 		return err
 	}
-	if pr.Done() != f.Size {
-		return fmt.Errorf("%s changed while it was being sent (%d bytes instead of %d); check the file and send again", f.Name, pr.Done(), f.Size)
+	changed := pr.Done() != f.Size
+	if info, err := file.Stat(); err != nil || info.Size() != f.Size || !f.modTime.IsZero() && !info.ModTime().Equal(f.modTime) {
+		changed = true
+	}
+	if changed {
+		return fmt.Errorf("%s changed after it was checked; check the file, sign it again if needed, and send again", f.Name)
 	}
 	n, err := t.Size(s.ctx, s.plan.Folder, f.Name)
 	if err != nil {
@@ -445,7 +467,11 @@ func (s *sender) put(t Transport, f PlannedFile) error {
 	if n != f.Size {
 		return fmt.Errorf("%w: %s has %d bytes on the server instead of %d", errSizeMismatch, f.Name, n, f.Size)
 	}
-	s.hashes[f.Name] = hr.sum()
+	if hr != nil {
+		s.hashes[f.Name] = hr.sum()
+	} else {
+		s.hashes[f.Name] = f.SHA256
+	}
 	return nil
 }
 
