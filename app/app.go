@@ -342,8 +342,9 @@ func (u *UI) dropped(_ fyne.Position, uris []fyne.URI) {
 // close is called when the window closes: running tasks are cancelled
 // and the credential released.
 func (u *UI) close() {
+	// No waiting here: a task's last step runs on the UI goroutine, which
+	// is this one.
 	u.tasks.cancelAll()
-	u.tasks.wait()
 	u.setCredential(nil, "")
 	u.practiceMu.Lock()
 	if u.practiceStop != nil {
@@ -369,9 +370,4 @@ func (u *UI) copyDiagnostic() {
 	u.app.Clipboard().SetContent(u.diagnosticReport())
 	u.log.Infof("diagnostic report copied")
 	u.status.SetText(lang.L("support.copied"))
-}
-
-// showError shows an error to the user and records it.
-func (u *UI) showError(context string, err error) {
-	u.log.Errorf("%s: %v", context, err)
 }

@@ -68,7 +68,6 @@ func (u *UI) tryPractice() {
 			_ = os.WriteFile(sample, []byte(sampleDeclaration), 0o644)
 		}
 	}
-	u.makeDemoCert()
 	u.goTo(stepDeclaration)
 	u.decl.open(sample)
 	u.decl.appSelect.SetSelected(appOption("DMFA"))
@@ -77,6 +76,7 @@ func (u *UI) tryPractice() {
 	}
 	u.decl.envRadio.SetSelected(envLabel(batch.Production))
 	u.decl.setMessage(lang.L("welcome.sample"))
+	u.makeDemoCert()
 }
 
 // makeDemoCert makes (or reuses) the practice-only demo certificate and

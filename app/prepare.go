@@ -180,7 +180,9 @@ func (p *prepareStep) run(fis []string) {
 		res      *signer.Prepared
 		verified []string
 	)
-	p.cancel = u.tasks.run(func(ctx context.Context) error {
+	k := u.tasks.newTask()
+	p.cancel = k.cancel
+	k.start(func(ctx context.Context) error {
 		var err error
 		res, err = signer.Prepare(ctx, fis, cred, opts)
 		if err != nil {

@@ -32,6 +32,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	u, w := newTestUI(t)
 	fyne.CurrentApp().Settings().SetTheme(lightTheme{theme.DefaultTheme()})
+	w.Resize(fyne.NewSize(1000, 720))
 	out := filepath.Join("..", "docs", "screenshots")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
@@ -49,6 +50,10 @@ func TestScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	u.firstRun()
+	shot("0-first-run")
+	w.Canvas().Overlays().Remove(w.Canvas().Overlays().Top())
 
 	id := testpki.New(t, testpki.Options{CommonName: "Marie Dupont"})
 	dir := t.TempDir()

@@ -398,7 +398,9 @@ func (s *sendStep) sendSet() {
 		res  *uploader.SendResult
 		addr string
 	)
-	s.cancel = u.tasks.run(func(ctx context.Context) error {
+	k := u.tasks.newTask()
+	s.cancel = k.cancel
+	k.start(func(ctx context.Context) error {
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err

@@ -55,6 +55,8 @@ type signatureStep struct {
 
 	// found are the keys listed by the last scan, by option text.
 	found map[string]tokenKey
+	// scanned: the tokens were looked for once already.
+	scanned bool
 	// module is the PKCS#11 module searched: signer.AutoModule (the eID
 	// middleware, then the modules registered with p11-kit) unless a test
 	// names one.
@@ -78,6 +80,12 @@ func newSignatureStep(u *UI) *signatureStep {
 		if k == tokenKind {
 			s.fileBox.Hide()
 			s.tokenBox.Show()
+			// Cards and tokens are looked for as soon as the user
+			// picks them; the button looks again.
+			if !s.scanned {
+				s.scanned = true
+				s.scan()
+			}
 		} else {
 			s.tokenBox.Hide()
 			s.fileBox.Show()

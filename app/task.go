@@ -18,34 +18,55 @@ type tasks struct {
 	next   int
 }
 
-// run starts work in a goroutine. done, when not nil, is called through
-// fyne.Do with work's error. The returned function cancels work's context.
-func (t *tasks) run(work func(ctx context.Context) error, done func(error)) (cancel func()) {
-	ctx, cancelCtx := context.WithCancel(context.Background())
+// task is one piece of long work, cancellable before and while it runs.
+type task struct {
+	t      *tasks
+	id     int
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// newTask makes a task whose cancel function can be kept (by a Cancel
+// button) before the work starts, so no goroutine ever races to set it.
+func (t *tasks) newTask() *task {
+	ctx, cancel := context.WithCancel(context.Background())
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.cancel == nil {
 		t.cancel = map[int]context.CancelFunc{}
 	}
-	id := t.next
+	k := &task{t: t, id: t.next, ctx: ctx, cancel: cancel}
 	t.next++
-	t.cancel[id] = cancelCtx
-	t.mu.Unlock()
+	t.cancel[k.id] = cancel
+	return k
+}
 
+// start runs work in a goroutine. done, when not nil, is called through
+// fyne.Do with work's error.
+func (k *task) start(work func(ctx context.Context) error, done func(error)) {
+	t := k.t
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
 		defer func() {
 			t.mu.Lock()
-			delete(t.cancel, id)
+			delete(t.cancel, k.id)
 			t.mu.Unlock()
-			cancelCtx()
+			k.cancel()
 		}()
-		err := safely(func() error { return work(ctx) })
+		err := safely(func() error { return work(k.ctx) })
 		if done != nil {
 			fyne.DoAndWait(func() { done(err) })
 		}
 	}()
-	return cancelCtx
+}
+
+// run starts work in a goroutine (see task.start) and returns the
+// function that cancels it.
+func (t *tasks) run(work func(ctx context.Context) error, done func(error)) (cancel func()) {
+	k := t.newTask()
+	k.start(work, done)
+	return k.cancel
 }
 
 // wait blocks until every task has finished (tests, and closing the window).

@@ -13,6 +13,18 @@ import (
 	"github.com/expeditor-be/expeditor/internal/atomicfile"
 )
 
+// Errors Prepare returns for what the user can fix with an option; the
+// CLI and the GUI each offer that option in their own terms.
+var (
+	// ErrAlreadyPrepared: an FS or GO exists; PrepareOptions.Force replaces it.
+	ErrAlreadyPrepared = errors.New("already exists, and Expeditor does not replace a signature or GO file unless asked to")
+	// ErrNeedsCRLF: the FI's line endings would make its signature fail
+	// in text mode; PrepareOptions.ConvertCRLF converts it, keeping the original.
+	ErrNeedsCRLF = errors.New("its signature would verify in binary mode only, and the transfer point also checks in text mode; convert it to CRLF line endings (the original is kept)")
+	// ErrTooLarge: the FI is over the part size; PrepareOptions.Split cuts it.
+	ErrTooLarge = fmt.Errorf("split it into parts (at most %d, the original is kept in the %s folder)", batch.MaxParts, batch.OriginalsFolder)
+)
+
 // PrepareOptions are the choices of the person preparing a declaration.
 type PrepareOptions struct {
 	// SignTest signs test (T) and simulation (S) files too; production (R)
@@ -274,7 +286,7 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 			}
 			if err != nil {
 				if errors.Is(err, atomicfile.ErrExists) {
-					return nil, fmt.Errorf("%s already exists; use --force to replace it", filepath.Base(target))
+					return nil, fmt.Errorf("%s: %w", filepath.Base(target), ErrAlreadyPrepared)
 				}
 				return nil, fmt.Errorf("cannot write %s: %w", filepath.Base(target), err)
 			}
@@ -365,7 +377,7 @@ func preflight(it fiItem, opts PrepareOptions) error {
 			return err
 		}
 		if !le.TextModeSafe {
-			return fmt.Errorf("%s cannot be signed as it is: %s; use --crlf to convert it to CRLF (the original is kept in the %s folder)", it.name, le.Problem(), batch.OriginalsFolder)
+			return fmt.Errorf("%s cannot be signed as it is: %s: %w", it.name, le.Problem(), ErrNeedsCRLF)
 		}
 	}
 	if opts.Force {
@@ -373,11 +385,11 @@ func preflight(it fiItem, opts PrepareOptions) error {
 	}
 	if it.size <= opts.MaxPart && it.sign {
 		if fsPath := set.Path(set.FS(it.name.Part)); pathExists(fsPath) {
-			return fmt.Errorf("%s already exists; use --force to replace it", filepath.Base(fsPath))
+			return fmt.Errorf("%s: %w", filepath.Base(fsPath), ErrAlreadyPrepared)
 		}
 	}
 	if goPath := set.Path(set.GO()); pathExists(goPath) && it.size <= opts.MaxPart {
-		return fmt.Errorf("%s already exists: this declaration seems prepared already; use --force to prepare it again", filepath.Base(goPath))
+		return fmt.Errorf("%s: %w", filepath.Base(goPath), ErrAlreadyPrepared)
 	}
 	return nil
 }
@@ -387,8 +399,8 @@ func tooLarge(it fiItem, maxPart int64, converted bool) error {
 	if converted {
 		after = " after conversion to CRLF"
 	}
-	return fmt.Errorf("%s is %d bytes%s: the transfer point checks signatures of files up to %d bytes (200 MB); use --split to cut it into parts (up to %d, the original is kept in the %s folder)",
-		it.name, it.size, after, maxPart, batch.MaxParts, batch.OriginalsFolder)
+	return fmt.Errorf("%s is %d bytes%s, more than the %d bytes (200 MB) the transfer point checks a signature on: %w",
+		it.name, it.size, after, maxPart, ErrTooLarge)
 }
 
 // signOne signs one FI part into a temporary FS file and verifies it

@@ -61,7 +61,7 @@ func TestPrepareRefusesBareLF(t *testing.T) {
 	fi := writeFile(t, dir, fi1, lf)
 	before := snapshot(t, dir)
 	_, err := Prepare(context.Background(), []string{fi}, cred, PrepareOptions{})
-	if err == nil || !strings.Contains(err.Error(), "--crlf") || !strings.Contains(err.Error(), "LF") {
+	if err == nil || !errors.Is(err, ErrNeedsCRLF) || !strings.Contains(err.Error(), "LF") {
 		t.Fatalf("err = %v, want a refusal explaining line endings and --crlf", err)
 	}
 	sameFiles(t, dir, before)
@@ -95,7 +95,7 @@ func TestPrepareExistingFS(t *testing.T) {
 	writeFile(t, dir, "FS.DMFA.123456.20261121.00001.R.1.1", []byte("old signature"))
 	before := snapshot(t, dir)
 	_, err := Prepare(context.Background(), []string{fi}, cred, PrepareOptions{})
-	if err == nil || !strings.Contains(err.Error(), "FS.DMFA.123456.20261121.00001.R.1.1 already exists") || !strings.Contains(err.Error(), "--force") {
+	if err == nil || !strings.Contains(err.Error(), "FS.DMFA.123456.20261121.00001.R.1.1: already exists") || !errors.Is(err, ErrAlreadyPrepared) {
 		t.Fatalf("err = %v", err)
 	}
 	sameFiles(t, dir, before)
@@ -112,7 +112,7 @@ func TestPrepareExistingFS(t *testing.T) {
 		t.Fatal(err)
 	}
 	// And now the GO exists: preparing again needs --force.
-	if _, err := Prepare(context.Background(), []string{fi}, cred, PrepareOptions{}); err == nil || !strings.Contains(err.Error(), "--force") {
+	if _, err := Prepare(context.Background(), []string{fi}, cred, PrepareOptions{}); !errors.Is(err, ErrAlreadyPrepared) {
 		t.Errorf("second Prepare: %v", err)
 	}
 }
@@ -259,7 +259,7 @@ func TestPrepareSplit(t *testing.T) {
 	const maxPart = 8000
 
 	_, err := Prepare(context.Background(), []string{fi}, cred, PrepareOptions{MaxPart: maxPart})
-	if err == nil || !strings.Contains(err.Error(), "--split") {
+	if err == nil || !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err = %v", err)
 	}
 	sameFiles(t, dir, before)

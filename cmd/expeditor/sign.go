@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -74,7 +75,14 @@ func runSign(env *cliEnv, args []string) error {
 	defer stop()
 	opts.Now = now
 	res, err := signer.Prepare(ctx, pos, cred, opts)
-	if err != nil {
+	switch {
+	case errors.Is(err, signer.ErrAlreadyPrepared):
+		return withHint(err, "add --force to replace it")
+	case errors.Is(err, signer.ErrNeedsCRLF):
+		return withHint(err, "add --crlf to convert it to CRLF line endings; the original is kept in the originals folder")
+	case errors.Is(err, signer.ErrTooLarge):
+		return withHint(err, "add --split to cut it into parts, each with its own signature")
+	case err != nil:
 		return err
 	}
 	for _, n := range res.Notes {
