@@ -5,6 +5,8 @@ package main
 
 import (
 	"os"
+
+	_ "github.com/expeditor-be/expeditor/internal/clocale" // before Fyne's locale detection
 )
 
 func main() {
