@@ -1,16 +1,11 @@
 package batch
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
-	"github.com/expeditor-be/expeditor/internal/atomicfile"
+	"github.com/expeditor-be/expeditor/internal/jsonfile"
 )
 
 // Journal remembers every sequence number Expeditor has handed out, per
@@ -19,7 +14,7 @@ import (
 // It is a small JSON file in the configuration folder, shared safely
 // between processes through a lock file.
 type Journal struct {
-	path string
+	file jsonfile.File
 }
 
 // OpenJournal opens the journal in the configuration folder (see Home).
@@ -28,11 +23,14 @@ func OpenJournal() (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Journal{path: filepath.Join(home, "journal.json")}, nil
+	return OpenJournalAt(filepath.Join(home, "journal.json")), nil
 }
 
 // OpenJournalAt opens the journal kept in the given file.
-func OpenJournalAt(path string) *Journal { return &Journal{path: path} }
+func OpenJournalAt(path string) *Journal {
+	return &Journal{file: jsonfile.File{Path: path, What: "the sequence-number journal",
+		IfDamaged: "move it aside to start a new one, and check the sequence numbers already sent today"}}
+}
 
 // journalData maps "SENDER.DATE.ENV" to the sequence numbers used.
 type journalData map[string][]int
@@ -90,69 +88,20 @@ func (j *Journal) Used(sender, date string, env Environment, seq int) (bool, err
 
 func (j *Journal) read() (journalData, error) {
 	d := journalData{}
-	b, err := os.ReadFile(j.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return d, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the sequence-number journal: %w", err)
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, fmt.Errorf("the sequence-number journal %s is damaged (%v); move it aside to start a new one, and check the sequence numbers already sent today", j.path, err)
-	}
-	return d, nil
+	return d, j.file.Read(&d)
 }
 
 func (j *Journal) update(f func(journalData) error) error {
-	unlock, err := lockFile(j.path + ".lock")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	d, err := j.read()
-	if err != nil {
-		return err
-	}
-	if err := f(d); err != nil {
-		return err
-	}
-	for k := range d {
-		slices.Sort(d[k])
-	}
-	b, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(j.path, b, 0o600)
-}
-
-// lockFile takes an exclusive lock by creating path, waiting up to a few
-// seconds for another process to finish; a lock older than a minute is
-// left over from a crash and is broken.
-func lockFile(path string) (unlock func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err == nil {
-			f.Close()
-			return func() { os.Remove(path) }, nil
+	return jsonfile.Update(j.file, func(d *journalData) error {
+		if *d == nil {
+			*d = journalData{}
 		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("cannot lock the sequence-number journal: %w", err)
+		if err := f(*d); err != nil {
+			return err
 		}
-		if info, statErr := os.Stat(path); statErr == nil && time.Since(info.ModTime()) > time.Minute {
-			os.Remove(path)
-			continue
+		for k := range *d {
+			slices.Sort((*d)[k])
 		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the sequence-number journal is locked by another Expeditor (%s); try again, or remove that file if no other Expeditor is running", path)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }

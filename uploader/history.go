@@ -3,16 +3,13 @@ package uploader
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
-	"github.com/expeditor-be/expeditor/internal/atomicfile"
+	"github.com/expeditor-be/expeditor/internal/jsonfile"
 )
 
 // HistoryEntry records one attempt to send a set: what was sent (with the
@@ -48,12 +45,12 @@ type ReplyStatus struct {
 // ResultSent is the Result of a send that completed.
 const ResultSent = "sent"
 
-func historyPath() (string, error) {
+func historyFile() (jsonfile.File, error) {
 	home, err := batch.Home()
 	if err != nil {
-		return "", err
+		return jsonfile.File{}, err
 	}
-	return filepath.Join(home, "history.json"), nil
+	return jsonfile.File{Path: filepath.Join(home, "history.json"), What: "the send history", IfDamaged: "move it aside to start a new one"}, nil
 }
 
 // newHistoryID returns a unique, sortable identifier.
@@ -63,43 +60,12 @@ func newHistoryID(t time.Time) string {
 	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-func readHistory(path string) ([]HistoryEntry, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the send history: %w", err)
-	}
-	var h []HistoryEntry
-	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, fmt.Errorf("the send history %s is damaged (%v); move it aside to start a new one", path, err)
-	}
-	return h, nil
-}
-
-func updateHistoryFile(f func([]HistoryEntry) ([]HistoryEntry, error)) error {
-	path, err := historyPath()
+func updateHistoryFile(change func(*[]HistoryEntry) error) error {
+	f, err := historyFile()
 	if err != nil {
 		return err
 	}
-	unlock, err := lockFile(path + ".lock")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	h, err := readHistory(path)
-	if err != nil {
-		return err
-	}
-	if h, err = f(h); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(h, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'), 0o600)
+	return jsonfile.Update(f, change)
 }
 
 // AppendHistory adds e to the history, giving it an ID and a time when
@@ -111,18 +77,20 @@ func AppendHistory(e HistoryEntry) error {
 	if e.ID == "" {
 		e.ID = newHistoryID(e.Time)
 	}
-	return updateHistoryFile(func(h []HistoryEntry) ([]HistoryEntry, error) {
-		return append(h, e), nil
+	return updateHistoryFile(func(h *[]HistoryEntry) error {
+		*h = append(*h, e)
+		return nil
 	})
 }
 
 // LoadHistory returns every recorded send, oldest first.
 func LoadHistory() ([]HistoryEntry, error) {
-	path, err := historyPath()
+	f, err := historyFile()
 	if err != nil {
 		return nil, err
 	}
-	return readHistory(path)
+	var h []HistoryEntry
+	return h, f.Read(&h)
 }
 
 // ErrNoHistoryEntry is returned by UpdateHistory for an unknown ID.
@@ -130,13 +98,13 @@ var ErrNoHistoryEntry = errors.New("no such entry in the send history")
 
 // UpdateHistory changes the entry with the given ID under the lock.
 func UpdateHistory(id string, f func(*HistoryEntry)) error {
-	return updateHistoryFile(func(h []HistoryEntry) ([]HistoryEntry, error) {
-		for i := range h {
-			if h[i].ID == id {
-				f(&h[i])
-				return h, nil
+	return updateHistoryFile(func(h *[]HistoryEntry) error {
+		for i := range *h {
+			if (*h)[i].ID == id {
+				f(&(*h)[i])
+				return nil
 			}
 		}
-		return nil, fmt.Errorf("%w: %s", ErrNoHistoryEntry, id)
+		return fmt.Errorf("%w: %s", ErrNoHistoryEntry, id)
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/atomicfile"
+	"github.com/expeditor-be/expeditor/internal/jsonfile"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -78,7 +79,7 @@ func (k *KnownHosts) Lookup(hostport string, key ssh.PublicKey) (known bool, err
 
 // Add pins key for hostport.
 func (k *KnownHosts) Add(hostport string, key ssh.PublicKey) error {
-	unlock, err := lockFile(k.Path + ".lock")
+	unlock, err := jsonfile.Lock(k.Path + ".lock")
 	if err != nil {
 		return err
 	}

@@ -1,17 +1,14 @@
 package uploader
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/expeditor-be/expeditor/batch"
-	"github.com/expeditor-be/expeditor/internal/atomicfile"
+	"github.com/expeditor-be/expeditor/internal/jsonfile"
 	"github.com/zalando/go-keyring"
 )
 
@@ -36,30 +33,23 @@ var (
 // keyringService names Expeditor's entries in the keychain.
 const keyringService = "expeditor"
 
-func profilesPath() (string, error) {
+func profilesFile() (jsonfile.File, error) {
 	home, err := batch.Home()
 	if err != nil {
-		return "", err
+		return jsonfile.File{}, err
 	}
-	return filepath.Join(home, "profiles.json"), nil
+	return jsonfile.File{Path: filepath.Join(home, "profiles.json"), What: "the profile file", IfDamaged: "move it aside and add the profiles again"}, nil
 }
 
 // LoadProfiles returns the saved profiles, sorted by name.
 func LoadProfiles() ([]Profile, error) {
-	path, err := profilesPath()
+	f, err := profilesFile()
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the saved profiles: %w", err)
-	}
 	var ps []Profile
-	if err := json.Unmarshal(b, &ps); err != nil {
-		return nil, fmt.Errorf("the profile file %s is damaged (%v); move it aside and add the profiles again", path, err)
+	if err := f.Read(&ps); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(ps, func(a, b Profile) int { return strings.Compare(a.Name, b.Name) })
 	return ps, nil
@@ -93,28 +83,15 @@ func ValidProfileName(name string) error {
 	return nil
 }
 
-func updateProfiles(f func([]Profile) ([]Profile, error)) error {
-	path, err := profilesPath()
+func updateProfiles(change func([]Profile) ([]Profile, error)) error {
+	f, err := profilesFile()
 	if err != nil {
 		return err
 	}
-	unlock, err := lockFile(path + ".lock")
-	if err != nil {
+	return jsonfile.Update(f, func(ps *[]Profile) (err error) {
+		*ps, err = change(*ps)
 		return err
-	}
-	defer unlock()
-	ps, err := LoadProfiles()
-	if err != nil {
-		return err
-	}
-	if ps, err = f(ps); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(ps, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'), 0o600)
+	})
 }
 
 // SaveProfile adds p, or replaces the profile of the same name. The
