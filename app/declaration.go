@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +18,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/expeditor-be/expeditor/batch"
-	"github.com/expeditor-be/expeditor/internal/atomicfile"
 )
 
 // prefSender remembers the sender number typed in the naming form.
@@ -351,8 +348,8 @@ func (d *declarationStep) updatePreview(fillSeq bool) {
 	d.nameButton.Enable()
 }
 
-// copyUnderName copies the file under the form's name, next to it, after
-// reserving the sequence number so it is never handed out twice.
+// copyUnderName copies the file under the form's name, next to it. The
+// journal reserves the sequence number, so it is never handed out twice.
 func (d *declarationStep) copyUnderName() {
 	seq, err := parseSeq(d.seqEntry.Text)
 	if err != nil {
@@ -366,37 +363,33 @@ func (d *declarationStep) copyUnderName() {
 	}
 	src := d.source
 	dir := filepath.Dir(src)
-	if takenInDir(dir, n) {
-		d.preview.SetText("⚠ " + lang.L("decl.form.err.taken", map[string]any{"Seq": n.Seq}))
-		return
-	}
-	journal, err := batch.OpenJournal()
-	if err == nil {
-		err = journal.Reserve(n.Sender, n.Date, n.Env, seq)
-	}
-	if err != nil {
-		var ne *batch.NameError
-		if errors.As(err, &ne) {
-			d.preview.SetText("⚠ " + lang.L("decl.form.err.taken", map[string]any{"Seq": n.Seq}))
-			d.updatePreview(true)
-		} else {
-			d.preview.SetText("⚠ " + err.Error())
-		}
-		d.u.log.Errorf("reserving sequence number: %v", err)
-		return
-	}
 	d.u.app.Preferences().SetString(prefSender, n.Sender)
-	dst := filepath.Join(dir, n.String())
 	d.nameButton.Disable()
 	d.progress.Show()
 	d.progress.Start()
+	var dst string
 	d.u.tasks.run(func(ctx context.Context) error {
-		return copyNew(ctx, src, dst)
+		journal, err := batch.OpenJournal()
+		if err != nil {
+			return err
+		}
+		_, dst, err = batch.NameDeclaration(ctx, journal, src, dir, n)
+		return err
 	}, func(err error) {
 		d.progress.Stop()
 		d.progress.Hide()
 		d.nameButton.Enable()
-		if err != nil {
+		var ne *batch.NameError
+		switch {
+		case errors.As(err, &ne) && ne.Code == 133:
+			d.u.log.Errorf("sequence number %s already used: %v", n.Seq, err)
+			d.updatePreview(true)
+			d.preview.SetText("⚠ " + lang.L("decl.form.err.taken", map[string]any{"Seq": n.Seq}))
+			return
+		case errors.Is(err, batch.ErrNameTaken):
+			d.preview.SetText("⚠ " + lang.L("decl.form.err.exists", map[string]any{"Name": n.String()}))
+			return
+		case err != nil:
 			d.u.log.Errorf("copying %s: %v", src, err)
 			d.preview.SetText("⚠ " + lang.L("decl.form.err.copy", map[string]any{"Error": err.Error()}))
 			return
@@ -407,79 +400,14 @@ func (d *declarationStep) copyUnderName() {
 	})
 }
 
-// nextFreeSeq is the lowest sequence number that Expeditor has not handed
-// out for the name's sender, date and environment and that no file in dir
-// uses.
+// nextFreeSeq is the sequence number the journal would hand out next for
+// the name's sender, date and environment, skipping those files in dir use.
 func nextFreeSeq(dir string, n batch.Name) (int, error) {
 	j, err := batch.OpenJournal()
 	if err != nil {
 		return 0, err
 	}
-	for seq := 1; seq <= 99999; seq++ {
-		used, err := j.Used(n.Sender, n.Date, n.Env, seq)
-		if err != nil {
-			return 0, err
-		}
-		n.Seq = fmt.Sprintf("%05d", seq)
-		if !used && !takenInDir(dir, n) {
-			return seq, nil
-		}
-	}
-	return 0, errors.New(lang.L("decl.form.err.noseq"))
-}
-
-// takenInDir reports whether dir holds a file of any prefix with the
-// name's sender, date, sequence number and environment.
-func takenInDir(dir string, n batch.Name) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, de := range entries {
-		m, err := batch.ParseName(de.Name())
-		if err == nil && !m.IsReply() && m.Sender == n.Sender && m.Date == n.Date && m.Env == n.Env && m.Seq == n.Seq {
-			return true
-		}
-	}
-	return false
-}
-
-// copyNew copies src to dst, never replacing a file; nothing is left at
-// dst if the copy fails or is cancelled.
-func copyNew(ctx context.Context, src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := atomicfile.Create(dst, 0o644)
-	if err != nil {
-		return err
-	}
-	defer out.Abort()
-	if _, err := io.Copy(out, ctxReader{ctx, in}); err != nil {
-		return err
-	}
-	if err := out.CommitNew(); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return errors.New(lang.L("decl.form.err.exists", map[string]any{"Name": filepath.Base(dst)}))
-		}
-		return err
-	}
-	return nil
-}
-
-// ctxReader stops a copy when its context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
+	return j.Peek(n.Sender, n.Date, n.Env, batch.SeqTakenIn(dir, n))
 }
 
 // parseDay reads a date typed as DD/MM/YYYY (the Belgian way), D/M/YYYY,

@@ -45,22 +45,41 @@ func journalKey(sender, date string, env Environment) string {
 func (j *Journal) Next(sender, date string, env Environment, taken func(seq int) bool) (int, error) {
 	var seq int
 	err := j.update(func(d journalData) error {
-		used := d[journalKey(sender, date, env)]
-		seq = 1
-		if len(used) > 0 {
-			seq = slices.Max(used) + 1
+		var err error
+		seq, err = nextFree(d, sender, date, env, taken)
+		if err == nil {
+			k := journalKey(sender, date, env)
+			d[k] = append(d[k], seq)
 		}
-		for taken != nil && taken(seq) {
-			seq++
-		}
-		if seq > 99999 {
-			return &NameError{Name: fmt.Sprintf("%s.%s.%s", sender, date, env), Field: "sequence number", Code: 112,
-				Reason: "every sequence number of this day is used; use tomorrow's date"}
-		}
-		d[journalKey(sender, date, env)] = append(used, seq)
-		return nil
+		return err
 	})
 	return seq, err
+}
+
+// Peek returns the number Next would hand out now, without reserving it,
+// for showing a name before the user confirms it.
+func (j *Journal) Peek(sender, date string, env Environment, taken func(seq int) bool) (int, error) {
+	d, err := j.read()
+	if err != nil {
+		return 0, err
+	}
+	return nextFree(d, sender, date, env, taken)
+}
+
+func nextFree(d journalData, sender, date string, env Environment, taken func(seq int) bool) (int, error) {
+	used := d[journalKey(sender, date, env)]
+	seq := 1
+	if len(used) > 0 {
+		seq = slices.Max(used) + 1
+	}
+	for taken != nil && taken(seq) {
+		seq++
+	}
+	if seq > 99999 {
+		return 0, &NameError{Name: fmt.Sprintf("%s.%s.%s", sender, date, env), Field: "sequence number", Code: 112,
+			Reason: "every sequence number of this day is used; use tomorrow's date"}
+	}
+	return seq, nil
 }
 
 // Reserve records seq as used. It fails with refusal 133 when Expeditor

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -181,8 +182,8 @@ func KeepOriginal(path string) (kept string, err error) {
 			continue
 		}
 		// No hard links here (some network or FAT drives): copy.
-		if err := copyNew(path, kept); err != nil {
-			if errors.Is(err, fs.ErrExist) {
+		if err := copyNew(context.Background(), path, kept); err != nil {
+			if errors.Is(err, ErrNameTaken) {
 				continue
 			}
 			return "", fmt.Errorf("cannot keep a copy of %s in %s: %w", base, OriginalsFolder, err)
@@ -190,27 +191,6 @@ func KeepOriginal(path string) (kept string, err error) {
 		return kept, nil
 	}
 	return "", fmt.Errorf("cannot keep a copy of %s: the %s folder has too many copies of it; clean it up", base, OriginalsFolder)
-}
-
-func copyNew(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	info, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := atomicfile.Create(dst, info.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	defer out.Abort()
-	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, in, make([]byte, 1<<20)); err != nil {
-		return err
-	}
-	return out.CommitNew()
 }
 
 // megabytes formats a size the way the transfer point states its limit.
