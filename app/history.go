@@ -121,7 +121,7 @@ func (h *historyStep) reopen() {
 		return
 	}
 	e := h.entries[h.selected]
-	dir := h.u.setDir(e.Set)
+	dir := e.Dir
 	n, err := batch.ParseName(e.Set)
 	if dir == "" || err != nil {
 		h.message.SetText(lang.L("history.nofolder", map[string]any{"Set": e.Set}))

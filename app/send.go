@@ -28,9 +28,6 @@ const practiceProfile = "(practice)"
 // prefProfile remembers the chosen profile.
 const prefProfile = "profile"
 
-// prefSetDir remembers the local folder of each set sent, for the history.
-const prefSetDir = "setdir:"
-
 // sendStep is step 4: choose where to send, test the connection, upload
 // with a progress bar per file, and say what is on the server.
 type sendStep struct {
@@ -368,7 +365,6 @@ func (s *sendStep) sendSet() {
 	s.cancelButton.Show()
 	s.nextButton.Disable()
 	s.message.SetText(lang.L("send.sending"))
-	u.app.Preferences().SetString(prefSetDir+set.Key(), set.Dir)
 	u.log.Infof("sending %s (profile %s)", set.Key(), u.state.profile)
 
 	var mu sync.Mutex
@@ -701,9 +697,4 @@ func (f *profileForm) doSave() {
 	u.app.Preferences().SetString(prefProfile, name)
 	u.send.loadProfiles()
 	u.replies.loadProfiles()
-}
-
-// setDir is the local folder a set was sent from (for the history).
-func (u *UI) setDir(goName string) string {
-	return u.app.Preferences().String(prefSetDir + goName)
 }

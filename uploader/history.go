@@ -20,6 +20,7 @@ type HistoryEntry struct {
 	ID       string            `json:"id"`
 	Set      string            `json:"set"` // the GO name
 	Env      batch.Environment `json:"env"`
+	Dir      string            `json:"dir,omitempty"` // the local folder of the set, to open it again
 	Files    []FileRecord      `json:"files"`
 	Endpoint string            `json:"endpoint"`
 	Time     time.Time         `json:"time"`

@@ -264,7 +264,7 @@ func sendPlan(ctx context.Context, t Transport, plan *Plan, opts SendOptions) (*
 	}
 	res.Files, res.Retries, res.Duration = s.records(), s.retried, time.Since(start)
 	if !opts.NoHistory {
-		h := HistoryEntry{Set: set.Key(), Env: set.Base.Env, Files: res.Files, Endpoint: opts.Endpoint, Time: start, Result: ResultSent}
+		h := HistoryEntry{Set: set.Key(), Env: set.Base.Env, Dir: set.Dir, Files: res.Files, Endpoint: opts.Endpoint, Time: start, Result: ResultSent}
 		h.ID = newHistoryID(start)
 		if err != nil {
 			h.Result = "failed: " + err.Error()
