@@ -32,6 +32,10 @@ test: deps-test
 	CGO_ENABLED=0 $(GO) build ./batch/... ./signer/... ./uploader/... ./internal/...
 	$(GO) test -count=1 -timeout 30m ./...
 
+# The Linux archive and the Windows .exe (cross-built with mingw-w64) in dist/.
+package:
+	scripts/package.sh
+
 # Speed and memory targets, measured (not asserted in tests).
 bench: deps-test
 	scripts/bench-sign.sh
