@@ -278,5 +278,5 @@ func (c replyCard) object() fyne.CanvasObject {
 }
 
 // batchLang is the language replies are explained in: the interface's when
-// the glossary has it (en, fr, nl), English otherwise.
+// the glossary has it (en, fr, nl, de), English otherwise.
 func batchLang() string { return batch.NormalizeLang(language()) }

@@ -19,7 +19,7 @@ func documentedCodes() []int {
 func TestExplainCoversDocumentedCodes(t *testing.T) {
 	for _, code := range documentedCodes() {
 		en := Explain(code, "en")
-		for _, lang := range []string{"en", "fr", "nl"} {
+		for _, lang := range []string{"en", "fr", "nl", "de"} {
 			e := Explain(code, lang)
 			if !e.Known || e.Code != code {
 				t.Errorf("Explain(%d, %q) = %+v, want a known explanation", code, lang, e)
@@ -101,16 +101,61 @@ func TestExplainUnknown(t *testing.T) {
 	if e := Explain(88, "nl"); !strings.Contains(e.Text, "documentatie") {
 		t.Errorf("Explain(88, nl) = %+v", e)
 	}
+	if e := Explain(88, "de"); e.Known || e.Text != "Code 88: siehe die Dokumentation des Übertragungspunkts" || e.Next == "" {
+		t.Errorf("Explain(88, de) = %+v", e)
+	}
 	// An unknown language is English.
-	if de, en := Explain(125, "de"), Explain(125, "en"); de != en {
-		t.Errorf("Explain(125, de) = %+v, want English", de)
+	if es, en := Explain(125, "es"), Explain(125, "en"); es != en {
+		t.Errorf("Explain(125, es) = %+v, want English", es)
+	}
+}
+
+// German is a translation of its own: every code, its next step and the
+// texts shared by several codes differ from English, and German words show
+// up where they should.
+func TestExplainGerman(t *testing.T) {
+	for _, code := range KnownCodes() {
+		en, de := Explain(code, English), Explain(code, German)
+		if de.Text == "" || de.Next == "" {
+			t.Errorf("Explain(%d, de) = %+v: empty", code, de)
+		}
+		if de.Text == en.Text || de.Next == en.Next {
+			t.Errorf("Explain(%d, de) is a copy of English: %+v", code, de)
+		}
+		for _, l := range []string{French, Dutch} {
+			if o := Explain(code, l); de.Text == o.Text || de.Next == o.Next {
+				t.Errorf("Explain(%d, de) is the same as %s: %+v", code, l, de)
+			}
+		}
+		// Names, numbers and codes written in the English text (such as
+		// FI.DMFA.123456.20261121.00001.R.1.1, 00000 or 200 MB) stay as they are.
+		for _, f := range strings.Fields(en.Text + " " + en.Next) {
+			f = strings.Trim(f, ".,;:()")
+			if strings.ContainsAny(f, "0123456789") && !strings.Contains(de.Text+" "+de.Next, f) {
+				t.Errorf("Explain(%d, de) lost %q: %+v", code, f, de)
+			}
+		}
+	}
+	for code, word := range map[int]string{101: "Absender", 112: "Sequenznummer", 117: "Umgebungsbuchstabe", 130: "Übertragungspunkt", 134: "Meldung"} {
+		if e := Explain(code, "de_BE.UTF-8"); !strings.Contains(e.Text, word) {
+			t.Errorf("Explain(%d, de_BE.UTF-8) = %q, want it to say %q", code, e.Text, word)
+		}
+	}
+	// One term for the transfer point, throughout.
+	for _, code := range KnownCodes() {
+		e := Explain(code, German)
+		if strings.Contains(e.Text+e.Next, "Transferpunkt") {
+			t.Errorf("Explain(%d, de) says Transferpunkt, not Übertragungspunkt: %+v", code, e)
+		}
 	}
 }
 
 func TestNormalizeLang(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "en", "en": "en", "en_US.UTF-8": "en", "fr": "fr", "fr_BE.UTF-8": "fr", "FR-be": "fr",
-		"nl_BE": "nl", "nl_BE@euro": "nl", "NL": "nl", "de_BE.UTF-8": "en", "C": "en", "POSIX": "en",
+		"nl_BE": "nl", "nl_BE@euro": "nl", "NL": "nl", "C": "en", "POSIX": "en",
+		"de": "de", "DE": "de", "de_BE": "de", "de_BE.UTF-8": "de", "de-DE": "de", "de_DE@euro": "de",
+		"es_ES.UTF-8": "en", "deu": "en",
 	} {
 		if got := NormalizeLang(in); got != want {
 			t.Errorf("NormalizeLang(%q) = %q, want %q", in, got, want)
@@ -134,7 +179,7 @@ func TestParseErrorID(t *testing.T) {
 func TestExplainAnomalyClass(t *testing.T) {
 	seen := map[string]bool{}
 	for _, class := range []string{"B", "P", "NP", "D", "W", "I"} {
-		for _, lang := range []string{"en", "fr", "nl"} {
+		for _, lang := range []string{"en", "fr", "nl", "de"} {
 			s := ExplainAnomalyClass(class, lang)
 			if len(s) < 20 || seen[s] {
 				t.Errorf("ExplainAnomalyClass(%q, %q) = %q: empty or the same as another", class, lang, s)
@@ -147,6 +192,12 @@ func TestExplainAnomalyClass(t *testing.T) {
 	}
 	if s := ExplainAnomalyClass("Q", "nl"); !strings.Contains(s, "Q") || !strings.Contains(s, "onbekend") {
 		t.Errorf("unknown class: %q", s)
+	}
+	if s := ExplainAnomalyClass("Q", "de"); !strings.Contains(s, "Q") || !strings.Contains(s, "unbekannt") {
+		t.Errorf("unknown class, de: %q", s)
+	}
+	if s := ExplainAnomalyClass("", "de"); !strings.Contains(s, "keine Klasse") {
+		t.Errorf("no class, de: %q", s)
 	}
 	if !BlockingClass("B") || BlockingClass("W") || BlockingClass("NP") {
 		t.Error("BlockingClass is wrong")

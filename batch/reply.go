@@ -101,6 +101,13 @@ func (e ReplyError) Explain(lang string) Explanation {
 		} else {
 			next += "; er moet niets opnieuw verstuurd worden."
 		}
+	case German:
+		next = "Schlagen Sie die Anomalie %s in der Liste der Anomalien im Glossar der Meldung auf socialsecurity.be nach"
+		if e.Blocking() {
+			next += ", korrigieren Sie die Meldung und senden Sie sie unter einer neuen Sequenznummer erneut."
+		} else {
+			next += "; es muss nichts erneut gesendet werden."
+		}
 	default:
 		next = "Look anomaly %s up in the list of anomalies of the declaration's glossary on socialsecurity.be"
 		if e.Blocking() {

@@ -18,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "replies",
 		summary: "download the transfer point's replies and explain them",
-		usage: "replies (--from URL | --profile NAME) [--env R|T|S|all] [--to DIR] [--delete] [--lang en|fr|nl]\n" +
+		usage: "replies (--from URL | --profile NAME) [--env R|T|S|all] [--to DIR] [--delete] [--lang en|fr|nl|de]\n" +
 			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--accept-host-key SHA256:...]",
 		run: runReplies,
 	})
@@ -37,7 +37,7 @@ func runReplies(env *cliEnv, args []string) error {
 	envFlag := fset.String("env", "all", "reply folders to read: R (OUT), T (OUTTEST), S (OUTTEST-S) or all")
 	to := fset.String("to", "", "keep the replies in DIR (default: the replies folder of the configuration folder)")
 	del := fset.Bool("delete", false, "delete each reply from the server once it is safely kept")
-	langFlag := fset.String("lang", "", "explain in en, fr or nl (default: from LANG)")
+	langFlag := fset.String("lang", "", "explain in en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -54,7 +54,7 @@ func runReplies(env *cliEnv, args []string) error {
 	}
 	lang := repliesLang(*langFlag)
 	if *langFlag != "" && batch.NormalizeLang(*langFlag) != strings.ToLower(*langFlag) {
-		return usagef("--lang %q: use en, fr or nl", *langFlag)
+		return usagef("--lang %q: use en, fr, nl or de", *langFlag)
 	}
 	dir := *to
 	if dir == "" {
@@ -174,6 +174,14 @@ var repliesWords = map[string]map[string]string{
 		"sent": "verstuurd op %s", "to": "naar %s", "notsent": "niet in de verzendgeschiedenis van Expeditor",
 		"more": "nog %d niet getoond", "diagnosis": "diagnose", ":": ":",
 	},
+	batch.German: {
+		"accepted": "ANGENOMMEN", "refused": "ABGELEHNT", "unknown": "KEIN ERGEBNIS",
+		"ACRF": "Empfangsbestätigung", "NOTI": "Benachrichtigung", "other": "Antwort",
+		"set": "Paket", "next": "nächster Schritt", "kept": "gespeichert in", "unpacked": "entpackt aus",
+		"deleted": "vom Server gelöscht", "left": "auf dem Server belassen",
+		"sent": "gesendet am %s", "to": "an %s", "notsent": "nicht im Sendeverlauf von Expeditor",
+		"more": "%d weitere nicht angezeigt", "diagnosis": "Diagnose", ":": ":",
+	},
 }
 
 // printReplies tells, reply by reply, what the transfer point answered and
@@ -272,23 +280,26 @@ func printReplies(env *cliEnv, got []uploader.FetchedReply, dir, where string, e
 }
 
 func repliesSummary(lang, what string, args ...any) string {
-	texts := map[string][3]string{
+	texts := map[string][4]string{
 		"none": {
 			"no replies in %s at %s",
 			"aucune réponse dans %s sur %s",
 			"geen antwoorden in %s op %s",
+			"keine Antworten in %s auf %s",
 		},
 		"total": {
 			"%d accepted, %d refused, %d other files; kept in %s",
 			"%d acceptés, %d refusés, %d autres fichiers ; gardés dans %s",
 			"%d aanvaard, %d geweigerd, %d andere bestanden; bewaard in %s",
+			"%d angenommen, %d abgelehnt, %d andere Dateien; gespeichert in %s",
 		},
 		"pending": {
 			"still being written by the transfer point: %d (run the command again later)",
 			"encore en cours d'écriture par le point de transfert : %d (relancez la commande plus tard)",
 			"nog door het transferpunt in aanmaak: %d (voer de opdracht later opnieuw uit)",
+			"wird vom Übertragungspunkt noch geschrieben: %d (führen Sie den Befehl später erneut aus)",
 		},
 	}
-	i := map[string]int{batch.English: 0, batch.French: 1, batch.Dutch: 2}[lang]
+	i := map[string]int{batch.English: 0, batch.French: 1, batch.Dutch: 2, batch.German: 3}[lang]
 	return fmt.Sprintf(texts[what][i], args...)
 }
