@@ -45,10 +45,12 @@ var (
 	}
 )
 
-// readBufferSize is the size of the buffer files are hashed through:
-// large enough for the hash to run at full speed, small enough that memory
-// does not depend on the file size.
-const readBufferSize = 1 << 20
+// readBufferSize is the size of the buffers files are hashed through:
+// large enough for the hash to run at full speed, small enough that the
+// buffers in flight stay in the CPU cache between the read and the hash
+// (measured: 256 KiB beats 64 KiB and 1 MiB), and memory does not depend
+// on the file size.
+const readBufferSize = 256 << 10
 
 // DigestFor returns the digest algorithm used with a public key: SHA-384
 // for EC P-384 keys and SHA-512 for P-521 (as strong as the curve),
