@@ -214,14 +214,14 @@ func (u *UI) connect(ctx context.Context) (*connection, error) {
 	if p.Endpoint.Scheme != "sftp" || p.Endpoint.IdentityFile == "" {
 		pw, err := uploader.LookupPassword(name)
 		if err != nil {
-			pw, err = u.askSecret(ctx, lang.L("ask.password.title"), lang.L("ask.password", map[string]any{"User": p.Endpoint.User, "Host": p.Endpoint.Host}))
+			pw, err = u.askSecret(ctx, lang.L("ask.password.title"), lang.L("ask.password", map[string]any{"User": p.Endpoint.User, "Host": p.Endpoint.Host}), lang.L("ask.secret"))
 			if err != nil {
 				return nil, err
 			}
 		}
 		auth.Password = pw
 	} else if need, err := uploader.KeyNeedsPassphrase(p.Endpoint.IdentityFile); err == nil && need {
-		pw, err := u.askSecret(ctx, lang.L("ask.passphrase.title"), lang.L("ask.passphrase", map[string]any{"File": p.Endpoint.IdentityFile}))
+		pw, err := u.askSecret(ctx, lang.L("ask.passphrase.title"), lang.L("ask.passphrase", map[string]any{"File": p.Endpoint.IdentityFile}), lang.L("ask.secret"))
 		if err != nil {
 			return nil, err
 		}
@@ -270,15 +270,16 @@ func (u *UI) confirmHostKey(ctx context.Context) func(host, fingerprint string) 
 	}
 }
 
-// askSecret asks for a password or passphrase in a dialog, from a task.
-func (u *UI) askSecret(ctx context.Context, title, text string) ([]byte, error) {
+// askSecret asks for a password, passphrase or PIN in a dialog, from a
+// task; field labels the entry. Cancel gives context.Canceled.
+func (u *UI) askSecret(ctx context.Context, title, text, field string) ([]byte, error) {
 	answer := make(chan []byte, 1)
 	fyne.Do(func() {
 		entry := widget.NewPasswordEntry()
 		l := widget.NewLabel(text)
 		l.Wrapping = fyne.TextWrapWord
 		d := dialog.NewForm(title, lang.L("ok"), lang.L("cancel"),
-			[]*widget.FormItem{widget.NewFormItem("", l), widget.NewFormItem(lang.L("ask.secret"), entry)},
+			[]*widget.FormItem{widget.NewFormItem("", l), widget.NewFormItem(field, entry)},
 			func(ok bool) {
 				if ok {
 					answer <- []byte(entry.Text)
@@ -289,6 +290,7 @@ func (u *UI) askSecret(ctx context.Context, title, text string) ([]byte, error) 
 			}, u.window)
 		d.Resize(fyne.NewSize(460, 220))
 		d.Show()
+		u.window.Canvas().Focus(entry)
 	})
 	select {
 	case pw := <-answer:

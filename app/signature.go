@@ -382,43 +382,20 @@ func (u *UI) pinPrompt(typed []byte) signer.PINPrompt {
 			return append([]byte(nil), typed...), nil
 		}
 		first = false
-		answer := make(chan []byte, 1)
-		fyne.Do(func() {
-			entry := widget.NewPasswordEntry()
-			text := lang.L("pin.prompt", map[string]any{"Token": req.Token})
-			if req.Key != "" {
-				text = lang.L("pin.prompt.key", map[string]any{"Token": req.Token, "Key": req.Key})
-			}
-			if req.FinalTry {
-				text += "\n" + lang.L("pin.finaltry")
-			} else if req.CountLow {
-				text += "\n" + lang.L("pin.countlow")
-			}
-			label := widget.NewLabel(text)
-			label.Wrapping = fyne.TextWrapWord
-			d := dialog.NewForm(lang.L("pin.title"), lang.L("ok"), lang.L("cancel"),
-				[]*widget.FormItem{widget.NewFormItem("", label), widget.NewFormItem(lang.L("sig.token.pin"), entry)},
-				func(ok bool) {
-					if ok {
-						answer <- []byte(entry.Text)
-					} else {
-						answer <- nil
-					}
-					entry.SetText("")
-				}, u.window)
-			d.Resize(fyne.NewSize(420, 220))
-			d.Show()
-			u.window.Canvas().Focus(entry)
-		})
-		select {
-		case pin := <-answer:
-			if pin == nil {
-				return nil, signer.ErrCancelled
-			}
-			return pin, nil
-		case <-ctx.Done():
+		text := lang.L("pin.prompt", map[string]any{"Token": req.Token})
+		if req.Key != "" {
+			text = lang.L("pin.prompt.key", map[string]any{"Token": req.Token, "Key": req.Key})
+		}
+		if req.FinalTry {
+			text += "\n" + lang.L("pin.finaltry")
+		} else if req.CountLow {
+			text += "\n" + lang.L("pin.countlow")
+		}
+		pin, err := u.askSecret(ctx, lang.L("pin.title"), text, lang.L("sig.token.pin"))
+		if err != nil {
 			return nil, signer.ErrCancelled
 		}
+		return pin, nil
 	}
 }
 
