@@ -170,7 +170,7 @@ func (d *declarationStep) open(path string) {
 	case err == nil:
 		set, err := batch.SetOf(path)
 		if err != nil {
-			d.setMessage(err.Error())
+			d.setMessage(explain(err))
 			return
 		}
 		fi := set.Path(set.FI(1))
@@ -391,7 +391,7 @@ func (d *declarationStep) copyUnderName() {
 			return
 		case err != nil:
 			d.u.log.Errorf("copying %s: %v", src, err)
-			d.preview.SetText("⚠ " + lang.L("decl.form.err.copy", map[string]any{"Error": err.Error()}))
+			d.preview.SetText("⚠ " + explainIn(err, lang.L("decl.form.err.copy", map[string]any{"Error": explain(err)})))
 			return
 		}
 		d.u.log.Infof("copied %s to %s", src, dst)
@@ -436,9 +436,9 @@ func parseSeq(s string) (int, error) {
 // language: the glossary's explanation of the refusal code when it has one,
 // else the batch package's reason.
 func explainNameError(ne *batch.NameError) string {
-	if language() != "en" && language() != "de" {
+	if language() != "en" {
 		if ex := batch.Explain(ne.Code, language()); ex.Known {
-			return ex.Text + " (" + lang.L("code", map[string]any{"Code": ne.Code}) + ")"
+			return strings.TrimSuffix(ex.Text, ".") + " (" + lang.L("code", map[string]any{"Code": ne.Code}) + ")"
 		}
 	}
 	return ne.Reason + " (" + lang.L("code", map[string]any{"Code": ne.Code}) + ")"

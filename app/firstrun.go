@@ -58,7 +58,7 @@ func (u *UI) tryPractice() {
 	u.send.loadProfiles()
 	home, err := batch.Home()
 	if err != nil {
-		u.decl.setMessage(err.Error())
+		u.decl.setMessage(explain(err))
 		return
 	}
 	dir := filepath.Join(home, "practice-declarations")
@@ -92,7 +92,7 @@ func (u *UI) makeDemoCert() {
 		u.sig.stop()
 		if err != nil {
 			u.log.Errorf("making the demo certificate: %v", err)
-			u.sig.setMessage(err.Error(), true)
+			u.sig.setMessage(explain(err), true)
 			return
 		}
 		u.log.Infof("demo certificate: %s", path)

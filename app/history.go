@@ -71,7 +71,7 @@ func (h *historyStep) refresh() {
 	entries, err := uploader.LoadHistory()
 	if err != nil {
 		h.u.log.Errorf("reading the history: %v", err)
-		h.message.SetText(err.Error())
+		h.message.SetText(explain(err))
 	}
 	slices.SortFunc(entries, func(a, b uploader.HistoryEntry) int { return b.Time.Compare(a.Time) })
 	h.entries = entries

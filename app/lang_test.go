@@ -56,6 +56,9 @@ func keysInCode(t *testing.T) map[string]string {
 	for _, code := range batch.DeclarationApplications {
 		keys["appl."+code] = "declaration.go (appMeaning)"
 	}
+	for _, kind := range noteKinds {
+		keys["note."+kind] = "messages.go (noteText)"
+	}
 	return keys
 }
 

@@ -124,7 +124,8 @@ func (p *prepareStep) start() {
 				return err
 			}
 			if !le.TextModeSafe {
-				problem = le.Problem()
+				problem = lineEndingsText(le)
+				u.log.Infof("line endings of %s: %s", fi, le.Problem())
 				return nil
 			}
 		}
@@ -139,7 +140,6 @@ func (p *prepareStep) start() {
 			p.run(fis)
 			return
 		}
-		u.log.Infof("line endings: %s", problem)
 		msg := widget.NewLabel(lang.L("prep.crlf.question", map[string]any{"Problem": problem}))
 		msg.Wrapping = fyne.TextWrapWord
 		d := dialog.NewCustomConfirm(lang.L("prep.crlf.title"), lang.L("prep.crlf.yes"), lang.L("prep.crlf.no"), msg, func(yes bool) {
@@ -245,7 +245,8 @@ func (p *prepareStep) done(res *signer.Prepared, verified []string) {
 		p.files.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, l))
 	}
 	for _, n := range res.Notes {
-		l := widget.NewLabel(n)
+		u.log.Infof("note: %s", n)
+		l := widget.NewLabel(noteText(n))
 		l.Wrapping = fyne.TextWrapWord
 		p.files.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, l))
 	}
@@ -266,7 +267,7 @@ func (p *prepareStep) busy(on bool) {
 
 func (p *prepareStep) fail(err error) {
 	p.u.log.Errorf("preparing: %v", err)
-	p.message.SetText(lang.L("prep.failed", map[string]any{"Error": err.Error()}))
+	p.message.SetText(explainIn(err, lang.L("prep.failed", map[string]any{"Error": explain(err)})))
 }
 
 // fileRole says what a file of a set is.

@@ -106,7 +106,7 @@ func (r *repliesStep) fetch() {
 	u := r.u
 	dir, err := repliesDir()
 	if err != nil {
-		r.message.SetText(err.Error())
+		r.message.SetText(explain(err))
 		return
 	}
 	del := r.deleteCheck.Checked
@@ -161,7 +161,7 @@ func (r *repliesStep) showKept() {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		r.message.SetText(err.Error())
+		r.message.SetText(explain(err))
 		return
 	}
 	type kept struct {

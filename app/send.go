@@ -118,7 +118,7 @@ func (s *sendStep) loadProfiles() {
 	ps, err := uploader.LoadProfiles()
 	if err != nil {
 		s.u.log.Errorf("loading profiles: %v", err)
-		s.message.SetText(err.Error())
+		s.message.SetText(explain(err))
 	}
 	for _, p := range ps {
 		label := p.Name + " — " + p.Endpoint.String()
@@ -147,7 +147,7 @@ func (s *sendStep) showProfile() {
 	s.removeButton.Enable()
 	p, err := uploader.FindProfile(s.u.state.profile)
 	if err != nil {
-		s.profileInfo.SetText(err.Error())
+		s.profileInfo.SetText(explain(err))
 		return
 	}
 	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"Address": p.Endpoint.String()}))
@@ -164,7 +164,7 @@ func (s *sendStep) refresh() {
 	set := *u.state.set
 	plan, err := uploader.CheckSet(set, u.signTest())
 	if err != nil {
-		s.summary.SetText(lang.L("send.notready", map[string]any{"Error": err.Error()}))
+		s.summary.SetText(explainIn(err, lang.L("send.notready", map[string]any{"Error": explain(err)})))
 		s.sendButton.Disable()
 		return
 	}
@@ -351,7 +351,7 @@ func (s *sendStep) sendSet() {
 	set := *u.state.set
 	plan, err := uploader.CheckSet(set, u.signTest())
 	if err != nil {
-		s.message.SetText(lang.L("send.notready", map[string]any{"Error": err.Error()}))
+		s.message.SetText(explainIn(err, lang.L("send.notready", map[string]any{"Error": explain(err)})))
 		return
 	}
 	s.filesBox.Objects = nil
@@ -432,45 +432,13 @@ func (s *sendStep) failed(set batch.Set, err error) {
 	s.u.log.Errorf("sending %s: %v", set.Key(), err)
 	var se *uploader.SendError
 	switch {
-	case errors.As(err, &se) && se.GOUncertain:
-		s.message.SetText(lang.L("send.failed.gouncertain", map[string]any{"Error": connectionMessage(se.Err)}))
-	case errors.As(err, &se):
-		on := lang.L("send.failed.nothing")
-		if len(se.OnServer) > 0 {
-			on = strings.Join(se.OnServer, ", ")
-		}
-		if errors.Is(err, context.Canceled) {
-			s.message.SetText(lang.L("send.cancelled", map[string]any{"OnServer": on, "Folder": se.Folder}))
-			return
-		}
-		s.message.SetText(lang.L("send.failed", map[string]any{"Error": connectionMessage(se.Err), "OnServer": on, "Folder": se.Folder}))
+	case errors.Is(err, uploader.ErrAlreadyOnServer), errors.As(err, &se):
+		s.message.SetText(explain(err))
 	case errors.Is(err, context.Canceled):
 		s.message.SetText(lang.L("send.cancelled", map[string]any{"OnServer": lang.L("send.failed.nothing"), "Folder": set.Folder()}))
-	case errors.Is(err, uploader.ErrAlreadyOnServer):
-		s.message.SetText(lang.L("send.already"))
 	default:
 		s.message.SetText(lang.L("send.failed", map[string]any{"Error": connectionMessage(err), "OnServer": lang.L("send.failed.nothing"), "Folder": set.Folder()}))
 	}
-}
-
-// connectionMessage puts a connection error in the user's words.
-func connectionMessage(err error) string {
-	var hk *uploader.HostKeyError
-	switch {
-	case errors.As(err, &hk) && hk.Changed:
-		return lang.L("conn.hostkeychanged", map[string]any{"Host": hk.Host})
-	case errors.As(err, &hk):
-		return lang.L("conn.hostkeyrefused", map[string]any{"Host": hk.Host})
-	case errors.Is(err, uploader.ErrLogin):
-		return lang.L("conn.login")
-	case errors.Is(err, uploader.ErrFolderMissing):
-		return lang.L("conn.folder")
-	case errors.Is(err, uploader.ErrTLS):
-		return lang.L("conn.tls")
-	case errors.Is(err, context.Canceled):
-		return lang.L("conn.cancelled")
-	}
-	return err.Error()
 }
 
 // profileSummary describes the chosen profile for the diagnostic report:
@@ -510,7 +478,7 @@ func (u *UI) removeProfile() {
 		}
 		if err := uploader.RemoveProfile(name); err != nil {
 			u.log.Errorf("removing profile %s: %v", name, err)
-			u.send.message.SetText(err.Error())
+			u.send.message.SetText(explain(err))
 			return
 		}
 		u.log.Infof("profile %s removed", name)

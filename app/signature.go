@@ -212,12 +212,12 @@ func (s *signatureStep) useFile() {
 			s.u.log.Errorf("opening certificate file %s: %v", path, err)
 			switch {
 			case errors.Is(err, signer.ErrWrongPassword):
-				s.setMessage(lang.L("sig.file.wrongpassword"), true)
+				s.setMessage(explain(err), true)
 				s.u.window.Canvas().Focus(s.passwordEntry)
 			case errors.Is(err, signer.ErrNotP12):
 				s.setMessage(lang.L("sig.file.notp12", map[string]any{"Name": filepath.Base(path)}), true)
 			default:
-				s.setMessage(lang.L("sig.file.error", map[string]any{"Error": err.Error()}), true)
+				s.setMessage(explainIn(err, lang.L("sig.file.error", map[string]any{"Error": explain(err)})), true)
 			}
 			return
 		}
@@ -245,7 +245,7 @@ func (s *signatureStep) scan() {
 		s.stop()
 		if err != nil {
 			s.u.log.Errorf("looking for tokens: %v", err)
-			s.setMessage(tokenMessage(err), true)
+			s.setMessage(explain(err), true)
 			return
 		}
 		s.found = map[string]tokenKey{}
@@ -351,7 +351,7 @@ func (s *signatureStep) useToken() {
 		Token:  token,
 		Key:    k.key.Label,
 		PIN:    s.u.pinPrompt(pin),
-		Notify: func(msg string) { fyne.Do(func() { s.setMessage(msg, false) }) },
+		Notify: func(msg string) { fyne.Do(func() { s.setMessage(notifyText(msg), false) }) },
 	}
 	s.start()
 	var cred signer.Credential
@@ -364,7 +364,7 @@ func (s *signatureStep) useToken() {
 		clear(pin)
 		if err != nil {
 			s.u.log.Errorf("opening token key %s: %v", k.key.Label, err)
-			s.setMessage(tokenMessage(err), true)
+			s.setMessage(explain(err), true)
 			return
 		}
 		s.u.log.Infof("token key opened: %s on %s", k.key.Label, k.slot.Token.Label)
@@ -422,7 +422,7 @@ func (s *signatureStep) showCheck(cred signer.Credential) {
 		case signer.Blocking:
 			icon, imp = theme.ErrorIcon(), widget.DangerImportance
 		}
-		l := widget.NewLabel(f.Message)
+		l := widget.NewLabel(findingText(f))
 		l.Wrapping = fyne.TextWrapWord
 		l.Importance = imp
 		s.findings.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l))
@@ -463,32 +463,6 @@ func (s *signatureStep) setMessage(msg string, isError bool) {
 		s.message.Importance = widget.DangerImportance
 	}
 	s.message.SetText(msg)
-}
-
-// tokenMessage turns a token error into the user's words: the signer's
-// message and its hint.
-func tokenMessage(err error) string {
-	switch {
-	case errors.Is(err, signer.ErrNoPKCS11):
-		return lang.L("sig.token.nopkcs11")
-	case errors.Is(err, signer.ErrNoModule):
-		return lang.L("sig.token.nomodule")
-	case errors.Is(err, signer.ErrNoReader):
-		return lang.L("sig.token.noreader")
-	case errors.Is(err, signer.ErrNoCard):
-		return lang.L("sig.token.nocard")
-	case errors.Is(err, signer.ErrPINIncorrect):
-		return lang.L("sig.token.pinincorrect")
-	case errors.Is(err, signer.ErrPINLocked):
-		return lang.L("sig.token.pinlocked")
-	case errors.Is(err, signer.ErrCancelled):
-		return lang.L("sig.token.cancelled")
-	}
-	msg := err.Error()
-	if h := signer.Hint(err); h != "" {
-		msg += "\n" + h
-	}
-	return msg
 }
 
 // holder is the certificate holder's name.

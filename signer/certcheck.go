@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,7 +42,18 @@ func (s Severity) String() string {
 // Finding is one observation about a certificate, in plain words.
 type Finding struct {
 	Severity Severity
-	Message  string
+	// Code names the kind of finding, stable and machine-readable, so a
+	// caller can show it in another language: "subject", "issuer",
+	// "validity", "key", "key-weak", "key-unsupported", "sig-weak",
+	// "usage-no-signing", "not-yet-valid", "expired", "expiring-soon",
+	// "self-signed".
+	Code string
+	// Message is the finding in English, as the CLI prints it.
+	Message string
+	// Args are the values Message interpolates, by name: Subject, Issuer,
+	// Key, Algorithm, Days, and the dates From, To and Date written
+	// YYYY-MM-DD so callers can format them their own way.
+	Args map[string]string
 }
 
 func (f Finding) String() string { return f.Severity.String() + ": " + f.Message }
@@ -52,23 +64,32 @@ const ExpiryWarning = 30 * 24 * time.Hour
 
 const dateFormat = "2 January 2006"
 
+// argDate is the layout of the dates in Finding.Args.
+const argDate = "2006-01-02"
+
 // CheckCertificate checks a signing certificate against the Chaman rules
 // of the transfer point: key type and size, the certificate's own
 // signature algorithm, key usage and validity at now. It returns Info
 // findings describing the certificate too, so the list can be shown as is.
 func CheckCertificate(cert *x509.Certificate, now time.Time) []Finding {
 	var f []Finding
-	add := func(s Severity, format string, args ...any) {
-		f = append(f, Finding{s, fmt.Sprintf(format, args...)})
+	add := func(s Severity, code string, args map[string]string, format string, a ...any) {
+		f = append(f, Finding{Severity: s, Code: code, Message: fmt.Sprintf(format, a...), Args: args})
 	}
-	add(Info, "subject: %s", cert.Subject)
-	add(Info, "issuer: %s", cert.Issuer)
-	add(Info, "valid from %s to %s", cert.NotBefore.Local().Format(dateFormat), cert.NotAfter.Local().Format(dateFormat))
+	notBefore, notAfter := cert.NotBefore.Local(), cert.NotAfter.Local()
+	add(Info, "subject", map[string]string{"Subject": cert.Subject.String()}, "subject: %s", cert.Subject)
+	add(Info, "issuer", map[string]string{"Issuer": cert.Issuer.String()}, "issuer: %s", cert.Issuer)
+	add(Info, "validity", map[string]string{"From": notBefore.Format(argDate), "To": notAfter.Format(argDate)},
+		"valid from %s to %s", notBefore.Format(dateFormat), notAfter.Format(dateFormat))
 
-	desc, keyOK := describeKey(cert)
-	add(Info, "key: %s", desc)
+	desc, keyOK, keyKnown := describeKey(cert)
+	add(Info, "key", map[string]string{"Key": desc}, "key: %s", desc)
 	if !keyOK {
-		add(Blocking, "the key is %s; the transfer point accepts RSA 2048, 3072 or 4096 bits or EC P-384 or P-521 keys only: get a certificate with such a key", desc)
+		code := "key-weak"
+		if !keyKnown {
+			code = "key-unsupported"
+		}
+		add(Blocking, code, map[string]string{"Key": desc}, "the key is %s; the transfer point accepts RSA 2048, 3072 or 4096 bits or EC P-384 or P-521 keys only: get a certificate with such a key", desc)
 	}
 
 	switch cert.SignatureAlgorithm {
@@ -76,25 +97,25 @@ func CheckCertificate(cert *x509.Certificate, now time.Time) []Finding {
 		x509.SHA256WithRSAPSS, x509.SHA384WithRSAPSS, x509.SHA512WithRSAPSS,
 		x509.ECDSAWithSHA256, x509.ECDSAWithSHA384, x509.ECDSAWithSHA512:
 	default:
-		add(Blocking, "the certificate itself is signed with %s; the transfer point requires SHA-256, SHA-384 or SHA-512: ask your certificate provider for a new certificate", cert.SignatureAlgorithm)
+		add(Blocking, "sig-weak", map[string]string{"Algorithm": cert.SignatureAlgorithm.String()}, "the certificate itself is signed with %s; the transfer point requires SHA-256, SHA-384 or SHA-512: ask your certificate provider for a new certificate", cert.SignatureAlgorithm)
 	}
 
 	if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		add(Blocking, "the certificate may not be used for signatures (its key usage has neither digital signature nor non-repudiation); use your signature certificate, not an encryption or authentication one")
+		add(Blocking, "usage-no-signing", nil, "the certificate may not be used for signatures (its key usage has neither digital signature nor non-repudiation); use your signature certificate, not an encryption or authentication one")
 	}
 
 	switch {
 	case now.Before(cert.NotBefore):
-		add(Blocking, "the certificate is not valid yet: it starts on %s; check the computer's date, or wait until then", cert.NotBefore.Local().Format(dateFormat))
+		add(Blocking, "not-yet-valid", map[string]string{"Date": notBefore.Format(argDate)}, "the certificate is not valid yet: it starts on %s; check the computer's date, or wait until then", notBefore.Format(dateFormat))
 	case now.After(cert.NotAfter):
-		add(Blocking, "the certificate expired on %s; renew it (for an eID card: at the municipality) and use the new one", cert.NotAfter.Local().Format(dateFormat))
+		add(Blocking, "expired", map[string]string{"Date": notAfter.Format(argDate)}, "the certificate expired on %s; renew it (for an eID card: at the municipality) and use the new one", notAfter.Format(dateFormat))
 	case cert.NotAfter.Sub(now) < ExpiryWarning:
 		days := int(cert.NotAfter.Sub(now).Hours() / 24)
-		add(Warning, "the certificate expires on %s (in %d days); renew it in time", cert.NotAfter.Local().Format(dateFormat), days)
+		add(Warning, "expiring-soon", map[string]string{"Date": notAfter.Format(argDate), "Days": strconv.Itoa(days)}, "the certificate expires on %s (in %d days); renew it in time", notAfter.Format(dateFormat), days)
 	}
 
 	if selfSigned(cert) {
-		add(Warning, "the certificate is self-signed: fine for practice, but the transfer point's FTP/SFTP channel accepts only eID signature certificates or GlobalSign PersonalSign 3 Pro certificates")
+		add(Warning, "self-signed", nil, "the certificate is self-signed: fine for practice, but the transfer point's FTP/SFTP channel accepts only eID signature certificates or GlobalSign PersonalSign 3 Pro certificates")
 	}
 	return f
 }
@@ -118,19 +139,21 @@ func BlockingError(findings []Finding) error {
 	return errors.New("this certificate cannot sign for the transfer point:\n  - " + strings.Join(msgs, "\n  - "))
 }
 
-// describeKey names the key and says whether the transfer point accepts it.
-func describeKey(cert *x509.Certificate) (string, bool) {
+// describeKey names the key and says whether the transfer point accepts
+// it (ok) and whether it is of a kind it accepts in some size (known: RSA
+// or EC).
+func describeKey(cert *x509.Certificate) (desc string, ok, known bool) {
 	switch k := cert.PublicKey.(type) {
 	case *rsa.PublicKey:
 		bits := k.N.BitLen()
-		return fmt.Sprintf("RSA %d bits", bits), bits == 2048 || bits == 3072 || bits == 4096
+		return fmt.Sprintf("RSA %d bits", bits), bits == 2048 || bits == 3072 || bits == 4096, true
 	case *ecdsa.PublicKey:
 		name := k.Curve.Params().Name
-		return "EC " + name, k.Curve == elliptic.P384() || k.Curve == elliptic.P521()
+		return "EC " + name, k.Curve == elliptic.P384() || k.Curve == elliptic.P521(), true
 	case ed25519.PublicKey:
-		return "Ed25519", false
+		return "Ed25519", false, false
 	}
-	return cert.PublicKeyAlgorithm.String(), false
+	return cert.PublicKeyAlgorithm.String(), false, false
 }
 
 // selfSigned reports whether cert names itself as its issuer. That is

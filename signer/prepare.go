@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
@@ -59,7 +60,27 @@ type Prepared struct {
 	// unsigned test files, a date the transfer point would refuse, a GO
 	// not written yet. (Certificate warnings are not repeated here: see
 	// CheckCertificate.)
-	Notes []string
+	Notes []Note
+}
+
+// Note is one thing Prepare tells the person. Code and Args let the GUI
+// say it in the person's language; Message is the English text.
+type Note struct {
+	// Code is the kind of note: "date" (a date the transfer point would
+	// refuse), "converted", "split", "unsigned" (test environment, no FS),
+	// "partmissing", "fsignored", "partunsigned" or "fsbad".
+	Code string
+	// Args are the values in the message, by name: Name, GO, FI, FS,
+	// Kept, N, Size (bytes), Env (the environment letter), Code and
+	// Reason (of a date refusal).
+	Args    map[string]string
+	Message string
+}
+
+func (n Note) String() string { return n.Message }
+
+func note(code string, args map[string]string, format string, a ...any) Note {
+	return Note{Code: code, Args: args, Message: fmt.Sprintf(format, a...)}
 }
 
 // fiItem is one declaration part Prepare works on.
@@ -131,7 +152,12 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 	// Check everything that can be checked before changing anything.
 	for _, it := range items {
 		if err := it.name.CheckDate(opts.Now()); err != nil {
-			res.Notes = append(res.Notes, err.Error())
+			args := map[string]string{"Name": it.name.String(), "Reason": err.Error()}
+			var ne *batch.NameError
+			if errors.As(err, &ne) {
+				args["Code"], args["Reason"] = strconv.Itoa(ne.Code), ne.Reason
+			}
+			res.Notes = append(res.Notes, Note{Code: "date", Args: args, Message: err.Error()})
 		}
 		if err := preflight(it, opts); err != nil {
 			return nil, err
@@ -160,7 +186,8 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 				path := it.path
 				undo.push(func() { restoreOriginal(kept, path) })
 				converted = kept
-				res.Notes = append(res.Notes, fmt.Sprintf("%s converted to CRLF line endings; the original is kept at %s", it.name, kept))
+				res.Notes = append(res.Notes, note("converted", map[string]string{"Name": it.name.String(), "Kept": kept},
+					"%s converted to CRLF line endings; the original is kept at %s", it.name, kept))
 				if info, err := os.Stat(it.path); err == nil {
 					it.size = info.Size()
 				}
@@ -191,7 +218,8 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 			intermediates = append(intermediates, splitKept)
 			kept = converted
 		}
-		res.Notes = append(res.Notes, fmt.Sprintf("%s split into %d parts (at most %d bytes each); the original is kept at %s", it.name, len(parts), opts.MaxPart, kept))
+		res.Notes = append(res.Notes, note("split", map[string]string{"Name": it.name.String(), "N": strconv.Itoa(len(parts)), "Size": strconv.FormatInt(opts.MaxPart, 10), "Kept": kept},
+			"%s split into %d parts (at most %d bytes each); the original is kept at %s", it.name, len(parts), opts.MaxPart, kept))
 		for _, p := range parts {
 			pit, err := newItem(p, opts)
 			if err != nil {
@@ -302,12 +330,12 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 }
 
 // dedupe drops repeated notes (one per part of a set), keeping the order.
-func dedupe(notes []string) []string {
+func dedupe(notes []Note) []Note {
 	seen := map[string]bool{}
-	var out []string
+	var out []Note
 	for _, n := range notes {
-		if !seen[n] {
-			seen[n] = true
+		if !seen[n.Message] {
+			seen[n.Message] = true
 			out = append(out, n)
 		}
 	}
@@ -442,23 +470,27 @@ func signOne(ctx context.Context, it fiItem, cred Credential, opts PrepareOption
 // setReady reports whether the set's GO can be written: every FI part is
 // there and, when a signature is required, every part's FS is either
 // signed now or already on disk and verifying. The notes say why not.
-func setReady(set batch.Set, opts PrepareOptions, signed map[string]bool) (bool, []string) {
+func setReady(set batch.Set, opts PrepareOptions, signed map[string]bool) (bool, []Note) {
 	sign := set.Base.Env.SignatureRequired(opts.SignTest)
-	var notes []string
+	var notes []Note
+	env := string(set.Base.Env)
 	if !sign {
-		notes = append(notes, fmt.Sprintf("%s: %s environment, no FS needed (signing test files is an option)", set.GO(), envWord(set.Base.Env)))
+		notes = append(notes, note("unsigned", map[string]string{"Name": set.GO().String(), "Env": env},
+			"%s: %s environment, no FS needed (signing test files is an option)", set.GO(), envWord(set.Base.Env)))
 	}
 	ready := true
 	for i := 1; i <= set.Base.Parts; i++ {
 		fi, fsPath := set.Path(set.FI(i)), set.Path(set.FS(i))
 		if !pathExists(fi) {
-			notes = append(notes, fmt.Sprintf("%s not written yet: %s is missing; prepare again once every part is there", set.GO(), set.FI(i)))
+			notes = append(notes, note("partmissing", map[string]string{"GO": set.GO().String(), "FI": set.FI(i).String()},
+				"%s not written yet: %s is missing; prepare again once every part is there", set.GO(), set.FI(i)))
 			ready = false
 			continue
 		}
 		if !sign {
 			if pathExists(fsPath) {
-				notes = append(notes, fmt.Sprintf("%s exists but %s files take no signature; it will not be uploaded (the transfer point may refuse an FS there, code 121)", set.FS(i), envWord(set.Base.Env)))
+				notes = append(notes, note("fsignored", map[string]string{"FS": set.FS(i).String(), "Env": env},
+					"%s exists but %s files take no signature; it will not be uploaded (the transfer point may refuse an FS there, code 121)", set.FS(i), envWord(set.Base.Env)))
 			}
 			continue
 		}
@@ -466,12 +498,14 @@ func setReady(set batch.Set, opts PrepareOptions, signed map[string]bool) (bool,
 			continue
 		}
 		if !pathExists(fsPath) {
-			notes = append(notes, fmt.Sprintf("%s not written yet: %s is not signed; sign it too", set.GO(), set.FI(i)))
+			notes = append(notes, note("partunsigned", map[string]string{"GO": set.GO().String(), "FI": set.FI(i).String()},
+				"%s not written yet: %s is not signed; sign it too", set.GO(), set.FI(i)))
 			ready = false
 			continue
 		}
 		if _, err := VerifyFile(fi, fsPath); err != nil {
-			notes = append(notes, fmt.Sprintf("%s not written: the existing %s does not verify (%v); sign %s again", set.GO(), set.FS(i), err, set.FI(i)))
+			notes = append(notes, note("fsbad", map[string]string{"GO": set.GO().String(), "FS": set.FS(i).String(), "FI": set.FI(i).String()},
+				"%s not written: the existing %s does not verify (%v); sign %s again", set.GO(), set.FS(i), err, set.FI(i)))
 			ready = false
 		}
 	}

@@ -79,7 +79,7 @@ func TestPrepareRefusesBareLF(t *testing.T) {
 	if !bytes.Equal(got, crlfDeclaration(50)) {
 		t.Error("FI not converted to CRLF")
 	}
-	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "converted to CRLF") }) {
+	if !slices.ContainsFunc(res.Notes, func(n Note) bool { return n.Code == "converted" && strings.Contains(n.Message, "converted to CRLF") }) {
 		t.Errorf("notes %q", res.Notes)
 	}
 	if f := opensslVerify(t, fi, res.Written[0], ""); len(f) > 0 {
@@ -164,7 +164,7 @@ func TestPrepareTestEnvironment(t *testing.T) {
 	if want := []string{filepath.Join(dir, "GO.DMFA.123456.20261121.00002.T.1")}; !slices.Equal(res.Written, want) {
 		t.Errorf("Written = %q, want %q", res.Written, want)
 	}
-	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "no FS needed") }) {
+	if !slices.ContainsFunc(res.Notes, func(n Note) bool { return n.Code == "unsigned" && strings.Contains(n.Message, "no FS needed") }) {
 		t.Errorf("notes %q", res.Notes)
 	}
 
@@ -190,7 +190,7 @@ func TestPrepareMultiPartOverTwoRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Written) != 2 || !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "not signed") }) {
+	if len(res.Written) != 2 || !slices.ContainsFunc(res.Notes, func(n Note) bool { return n.Code == "partunsigned" && strings.Contains(n.Message, "not signed") }) {
 		t.Fatalf("first run: %q %q", res.Written, res.Notes)
 	}
 	res, err = Prepare(context.Background(), fis[2:], cred, PrepareOptions{})
