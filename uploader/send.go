@@ -409,6 +409,11 @@ func (s *sender) run() error {
 			s.opts.Progress(goFile.Name, 0, 0)
 		}
 		n, err := t.Size(s.ctx, folder, goFile.Name)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The server accepted the whole GO and the transfer point has
+			// already picked it up, as it does the moment a set is complete.
+			return nil
+		}
 		if err == nil && n != 0 {
 			return fmt.Errorf("the GO on the server has %d bytes instead of 0", n)
 		}

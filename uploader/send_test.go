@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -322,4 +323,35 @@ func TestSendCancel(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	expectCleanFailure(t, err, srv.Root, "IN")
+}
+
+// pickupTransport is a transfer point in memory that takes a GO away the
+// moment it arrives, as the real one may.
+type pickupTransport struct{ *memTransport }
+
+func (p pickupTransport) Put(ctx context.Context, folder, name string, r io.Reader, size int64) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(name, "GO.") {
+		p.put(folder, name, data)
+	}
+	return nil
+}
+
+// A GO already picked up when its size is checked is a success, not an
+// error that would make the user wonder whether to send again.
+func TestSendGOPickedUpAtOnce(t *testing.T) {
+	isolate(t)
+	set := makeSet(t, batch.Production, 1, 1000)
+	mem := newMem()
+	mem.files[set.Folder()] = map[string][]byte{}
+	res, err := SendSet(context.Background(), pickupTransport{mem}, set, SendOptions{})
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if len(res.Files) != 3 || len(mem.names(set.Folder())) != 2 {
+		t.Fatalf("files %v, on the server %v", res.Files, mem.names(set.Folder()))
+	}
 }
