@@ -11,6 +11,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/assets"
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/uploader"
 )
 
 // loadLang reads one embedded translation file.
@@ -58,6 +59,12 @@ func keysInCode(t *testing.T) map[string]string {
 	}
 	for _, kind := range noteKinds {
 		keys["note."+kind] = "messages.go (noteText)"
+	}
+	for _, code := range uploader.WarningCodes {
+		keys["chaman."+code] = "messages.go (chamanText)"
+	}
+	for _, code := range uploader.EndpointErrorCodes {
+		keys["endpoint."+code] = "messages.go (profileErrorText)"
 	}
 	return keys
 }

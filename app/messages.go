@@ -330,3 +330,40 @@ func notifyText(msg string) string {
 	}
 	return msg
 }
+
+// chamanText is a Chaman rule warning of uploader.CheckCredentials in the
+// interface language, by its code; a code unknown here keeps its English
+// message.
+func chamanText(w uploader.Warning) string {
+	if !slices.Contains(uploader.WarningCodes, w.Code) {
+		return w.Message
+	}
+	args := map[string]any{}
+	for k, v := range w.Args {
+		args[k] = v
+	}
+	return lang.L("chaman."+w.Code, args)
+}
+
+// profileErrorText says why the profile form cannot save: a refused
+// profile name or address in the interface language, by its code; any
+// other error (the profile file, for example) as explain says it.
+func profileErrorText(err error) string {
+	var (
+		pe *uploader.ProfileNameError
+		ee *uploader.EndpointError
+	)
+	switch {
+	case errors.As(err, &pe) && pe.Code == "length":
+		return lang.L("profile.err.namelength")
+	case errors.As(err, &pe) && pe.Code == "chars":
+		return lang.L("profile.err.namechars", map[string]any{"Name": pe.Name})
+	case errors.As(err, &ee) && slices.Contains(uploader.EndpointErrorCodes, ee.Code):
+		args := map[string]any{}
+		for k, v := range ee.Args {
+			args[k] = v
+		}
+		return lang.L("endpoint."+ee.Code, args)
+	}
+	return explain(err)
+}

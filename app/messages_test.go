@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +309,108 @@ func TestWrongPasswordFrench(t *testing.T) {
 	}
 	if strings.Contains(check, "subject:") || strings.Contains(check, "{{") {
 		t.Errorf("the certificate check is not in French:\n%s", check)
+	}
+}
+
+// The profile form says the Chaman warnings, refused addresses and
+// refused profile names in French, by their codes, with their values.
+func TestProfileMessagesTranslated(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil && os.Getenv("CI") == "" {
+		t.Skip("openssl is not installed")
+	}
+	dir := t.TempDir()
+	genkey := func(name string, args ...string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		args = append([]string{"genpkey", "-out", path}, args...)
+		if out, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl %s: %v\n%s", args, err, out)
+		}
+		return path
+	}
+	small := genkey("small", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024")
+	ed := genkey("ed", "-algorithm", "ED25519")
+	ftp := uploader.Endpoint{Scheme: "ftp", User: "sender0123", Host: uploader.DefaultFTPHost}
+	sftp := func(key string) uploader.Endpoint {
+		return uploader.Endpoint{Scheme: "sftp", User: "sender0123", Host: uploader.DefaultSFTPHost, IdentityFile: key}
+	}
+	var warnings []uploader.Warning
+	for _, c := range []struct {
+		ep uploader.Endpoint
+		pw string
+	}{
+		{uploader.Endpoint{Scheme: "ftp", User: "ab"}, "ab;cd=12"},
+		{ftp, "abcdefghijk;=1234"},
+		{ftp, "ab; cd=12"},
+		{ftp, "ab;cd=12é"},
+		{ftp, "abcdef12"},
+		{sftp(filepath.Join(dir, "missing")), ""},
+		{sftp(small), ""},
+		{sftp(ed), ""},
+	} {
+		var pw []byte
+		if c.pw != "" {
+			pw = []byte(c.pw)
+		}
+		warnings = append(warnings, uploader.CheckCredentials(c.ep, pw)...)
+	}
+	seen := map[string]bool{}
+	for _, w := range warnings {
+		seen[w.Code] = true
+		en := inLanguage(t, "en", func() string { return chamanText(w) })
+		fr := inLanguage(t, "fr", func() string { return chamanText(w) })
+		checkTranslated(t, "chaman."+w.Code, en, fr)
+		for _, a := range []string{"User", "Allowed", "File", "Type", "Bits"} {
+			if v := w.Args[a]; v != "" && !strings.Contains(fr, v) {
+				t.Errorf("%s: French text %q lacks %s %q", w.Code, fr, a, v)
+			}
+		}
+	}
+	for _, c := range uploader.WarningCodes {
+		if !seen[c] {
+			t.Errorf("no test account gave the warning %q", c)
+		}
+	}
+	if got := inLanguage(t, "fr", func() string { return chamanText(uploader.Warning{Code: "future", Message: "something new"}) }); got != "something new" {
+		t.Errorf("unknown warning code: %q", got)
+	}
+
+	errs := map[string]error{}
+	for _, addr := range []string{
+		"ftp.socialsecurity.be", "ftp://u@host name", "http://u@host", "ftp://host", "ftp://u:hunter2@host",
+		"ftp://u@host/IN", "ftp://u@host:99999", "ftp://u@host?colour=blue", "ftp://u@host?ssh-rsa=on", "sftp://u@host?epsv=off",
+	} {
+		_, err := uploader.ParseEndpoint(addr)
+		var ee *uploader.EndpointError
+		if !errors.As(err, &ee) {
+			t.Fatalf("ParseEndpoint(%q) = %v", addr, err)
+		}
+		errs["endpoint "+ee.Code] = err
+	}
+	for _, c := range uploader.EndpointErrorCodes {
+		if errs["endpoint "+c] == nil {
+			t.Errorf("no test address gave the error %q", c)
+		}
+	}
+	errs["name length"] = uploader.ValidProfileName("")
+	errs["name chars"] = uploader.ValidProfileName("mon bureau")
+	for what, err := range errs {
+		en := inLanguage(t, "en", func() string { return profileErrorText(err) })
+		fr := inLanguage(t, "fr", func() string { return profileErrorText(err) })
+		checkTranslated(t, what, en, fr)
+		if strings.Contains(fr, "hunter2") {
+			t.Errorf("%s: the password is in %q", what, fr)
+		}
+		var ee *uploader.EndpointError
+		if errors.As(err, &ee) {
+			for _, v := range ee.Args {
+				if strings.Contains(en, v) && !strings.Contains(fr, v) {
+					t.Errorf("%s: French text %q lacks %q", what, fr, v)
+				}
+			}
+		}
+	}
+	if fr := inLanguage(t, "fr", func() string { return profileErrorText(uploader.ValidProfileName("mon bureau")) }); !strings.Contains(fr, "« mon bureau »") {
+		t.Errorf("the refused name is not quoted: %q", fr)
 	}
 }

@@ -501,12 +501,15 @@ type profileForm struct {
 	legacy   *widget.Check
 	warnings *widget.Label
 	save     *widget.Button
+	// editing is the profile being edited, if any: its settings the form
+	// does not show (an FTPS CA file, EPSV off) are kept.
+	editing *uploader.Profile
 }
 
 var schemes = []string{"ftp", "ftps", "sftp"}
 
 func newProfileForm(u *UI, p *uploader.Profile) *profileForm {
-	f := &profileForm{u: u}
+	f := &profileForm{u: u, editing: p}
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder(lang.L("profile.name.placeholder"))
 	f.scheme = widget.NewSelect(schemes, nil)
@@ -593,7 +596,7 @@ func (f *profileForm) endpoint() (uploader.Endpoint, error) {
 	}
 	if t := strings.TrimSpace(f.port.Text); t != "" {
 		n, err := strconv.Atoi(t)
-		if err != nil {
+		if err != nil || n < 1 || n > 65535 {
 			return ep, errors.New(lang.L("profile.err.port"))
 		}
 		ep.Port = n
@@ -601,6 +604,9 @@ func (f *profileForm) endpoint() (uploader.Endpoint, error) {
 	if ep.Scheme == "sftp" {
 		ep.IdentityFile = strings.TrimSpace(f.identity.Text)
 		ep.LegacySSHRSA = f.legacy.Checked
+	} else if f.editing != nil && f.editing.Endpoint.Scheme != "sftp" {
+		ep.CAFile = f.editing.Endpoint.CAFile
+		ep.DisableEPSV = f.editing.Endpoint.DisableEPSV
 	}
 	return ep, ep.Validate()
 }
@@ -617,7 +623,7 @@ func (f *profileForm) check() {
 			f.warnings.SetText("")
 			return
 		}
-		f.warnings.SetText("⚠ " + err.Error())
+		f.warnings.SetText("⚠ " + profileErrorText(err))
 		return
 	}
 	var pw []byte
@@ -630,7 +636,11 @@ func (f *profileForm) check() {
 		f.warnings.SetText("")
 		return
 	}
-	f.warnings.SetText(lang.L("profile.warnings") + "\n• " + strings.Join(w, "\n• "))
+	lines := make([]string, len(w))
+	for i, x := range w {
+		lines[i] = chamanText(x)
+	}
+	f.warnings.SetText(lang.L("profile.warnings") + "\n• " + strings.Join(lines, "\n• "))
 }
 
 // doSave saves the profile and its password (in the keychain).
@@ -638,17 +648,17 @@ func (f *profileForm) doSave() {
 	u := f.u
 	name := strings.TrimSpace(f.name.Text)
 	if err := uploader.ValidProfileName(name); err != nil {
-		f.warnings.SetText("⚠ " + err.Error())
+		f.warnings.SetText("⚠ " + profileErrorText(err))
 		return
 	}
 	ep, err := f.endpoint()
 	if err != nil {
-		f.warnings.SetText("⚠ " + err.Error())
+		f.warnings.SetText("⚠ " + profileErrorText(err))
 		return
 	}
 	if _, err := uploader.SaveProfile(uploader.Profile{Name: name, Endpoint: ep}); err != nil {
 		u.log.Errorf("saving profile %s: %v", name, err)
-		f.warnings.SetText("⚠ " + err.Error())
+		f.warnings.SetText("⚠ " + lang.L("profile.err.save", map[string]any{"Error": profileErrorText(err)}))
 		return
 	}
 	u.log.Infof("profile %s saved: %s", name, ep.String())

@@ -77,3 +77,34 @@ func TestProfileForm(t *testing.T) {
 		t.Errorf("profile %q; the practice point cannot be edited", u.state.profile)
 	}
 }
+
+// Editing a profile saved on the command line keeps the settings the form
+// does not show: an FTPS server's CA file and EPSV switched off.
+func TestProfileFormEditKeepsHiddenSettings(t *testing.T) {
+	u, _ := newTestUI(t)
+	ep, err := uploader.ParseEndpoint("ftps://expedit01@ftp.example.be:2121")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.CAFile, ep.DisableEPSV = "/etc/ssl/private-ca.pem", true
+	p := uploader.Profile{Name: "office", Endpoint: ep}
+	if _, err := uploader.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	u.goTo(stepSend)
+	u.editProfile(&p)
+	f := u.profileDialog
+	f.user.SetText("expedit02")
+	got, err := f.endpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CAFile != ep.CAFile || !got.DisableEPSV || got.User != "expedit02" || got.Port != 2121 {
+		t.Errorf("edited endpoint %+v", got)
+	}
+	// Switching the profile to SFTP drops what belongs to FTP.
+	f.scheme.SetSelected("sftp")
+	if got, _ := f.endpoint(); got.CAFile != "" || got.DisableEPSV {
+		t.Errorf("SFTP endpoint keeps FTP settings: %+v", got)
+	}
+}

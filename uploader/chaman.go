@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -13,16 +14,38 @@ import (
 // an FTP password (transfer-point.md §6).
 const passwordSpecials = ",;:=?./+*$%><&@#(!{})-_"
 
+// Warning is a Chaman rule an account seems to break. The CLI prints
+// Message; the GUI shows the warning in its own language by Code, with the
+// values of Args.
+type Warning struct {
+	// Code names the rule, stable and machine-readable: see WarningCodes.
+	Code string
+	// Args are the values Message holds, by name: User (user), Allowed
+	// (password-chars, password-specials), File and Error (key-unreadable),
+	// Type (key-type), Bits (key-size). Never a password.
+	Args map[string]string
+	// Message is the warning in English, as the CLI prints it.
+	Message string
+}
+
+// String is the English message.
+func (w Warning) String() string { return w.Message }
+
+// WarningCodes are the codes CheckCredentials may give, for callers that
+// translate them.
+var WarningCodes = []string{"user", "password-long", "password-space", "password-chars", "password-specials", "key-unreadable", "key-type", "key-size"}
+
 // CheckCredentials compares an account with the Chaman rules of the
 // transfer point: user names of 8 to 17 letters and digits; FTP passwords
 // of at most 15 characters with at least two of the allowed special
 // characters; SFTP RSA keys of 2048 to 4096 bits. It returns one warning
 // per broken rule. password may be nil when it is not known; it never
 // appears in a warning.
-func CheckCredentials(ep Endpoint, password []byte) []string {
-	var w []string
+func CheckCredentials(ep Endpoint, password []byte) []Warning {
+	var w []Warning
 	if n := len(ep.User); n < 8 || n > 17 || !alnum(ep.User) {
-		w = append(w, fmt.Sprintf("the user name %q does not follow the Chaman rule (8 to 17 letters and digits, no space): the transfer point may refuse it", ep.User))
+		w = append(w, Warning{Code: "user", Args: map[string]string{"User": ep.User},
+			Message: fmt.Sprintf("the user name %q does not follow the Chaman rule (8 to 17 letters and digits, no space): the transfer point may refuse it", ep.User)})
 	}
 	if ep.Scheme != "sftp" && password != nil {
 		pw := string(password)
@@ -37,20 +60,22 @@ func CheckCredentials(ep Endpoint, password []byte) []string {
 			}
 		}
 		if len([]rune(pw)) > 15 {
-			w = append(w, "the password is longer than the 15 characters Chaman allows")
+			w = append(w, Warning{Code: "password-long", Message: "the password is longer than the 15 characters Chaman allows"})
 		}
 		if strings.ContainsAny(pw, " \t") {
-			w = append(w, "the password contains a space, which Chaman does not allow")
+			w = append(w, Warning{Code: "password-space", Message: "the password contains a space, which Chaman does not allow"})
 		} else if others > 0 {
-			w = append(w, "the password contains characters Chaman does not allow (only letters, digits and "+passwordSpecials+")")
+			w = append(w, Warning{Code: "password-chars", Args: map[string]string{"Allowed": passwordSpecials},
+				Message: "the password contains characters Chaman does not allow (only letters, digits and " + passwordSpecials + ")"})
 		}
 		if specials < 2 {
-			w = append(w, "the password needs at least two of the characters "+passwordSpecials+" (Chaman rule)")
+			w = append(w, Warning{Code: "password-specials", Args: map[string]string{"Allowed": passwordSpecials},
+				Message: "the password needs at least two of the characters " + passwordSpecials + " (Chaman rule)"})
 		}
 	}
 	if ep.Scheme == "sftp" && ep.IdentityFile != "" {
-		if msg := checkKeyFile(ep.IdentityFile); msg != "" {
-			w = append(w, msg)
+		if kw, ok := checkKeyFile(ep.IdentityFile); ok {
+			w = append(w, kw)
 		}
 	}
 	return w
@@ -58,8 +83,9 @@ func CheckCredentials(ep Endpoint, password []byte) []string {
 
 // checkKeyFile reads the public half of an SFTP key: from KEY.pub when
 // present (no passphrase needed), else from the key if it is not
-// encrypted.
-func checkKeyFile(path string) string {
+// encrypted. It reports false when the key breaks no rule (or cannot be
+// checked yet).
+func checkKeyFile(path string) (Warning, bool) {
 	var pub ssh.PublicKey
 	if b, err := os.ReadFile(path + ".pub"); err == nil {
 		if k, _, _, _, err := ssh.ParseAuthorizedKey(b); err == nil {
@@ -70,25 +96,28 @@ func checkKeyFile(path string) string {
 		s, err := LoadIdentity(path, nil, false)
 		if err != nil {
 			if _, statErr := os.Stat(path); statErr != nil {
-				return fmt.Sprintf("the key file %s cannot be read: %v", path, statErr)
+				return Warning{Code: "key-unreadable", Args: map[string]string{"File": path, "Error": statErr.Error()},
+					Message: fmt.Sprintf("the key file %s cannot be read: %v", path, statErr)}, true
 			}
-			return "" // encrypted: checked when it is used
+			return Warning{}, false // encrypted: checked when it is used
 		}
 		pub = s.PublicKey()
 	}
 	if pub.Type() != ssh.KeyAlgoRSA {
-		return fmt.Sprintf("the key is %s; the transfer point expects an RSA key of 2048 to 4096 bits", pub.Type())
+		return Warning{Code: "key-type", Args: map[string]string{"Type": pub.Type()},
+			Message: fmt.Sprintf("the key is %s; the transfer point expects an RSA key of 2048 to 4096 bits", pub.Type())}, true
 	}
 	ck, ok := pub.(ssh.CryptoPublicKey)
 	if !ok {
-		return ""
+		return Warning{}, false
 	}
 	if rk, ok := ck.CryptoPublicKey().(*rsa.PublicKey); ok {
 		if bits := rk.N.BitLen(); bits < 2048 || bits > 4096 {
-			return fmt.Sprintf("the RSA key has %d bits; Chaman accepts 2048 to 4096 bits", bits)
+			return Warning{Code: "key-size", Args: map[string]string{"Bits": strconv.Itoa(bits)},
+				Message: fmt.Sprintf("the RSA key has %d bits; Chaman accepts 2048 to 4096 bits", bits)}, true
 		}
 	}
-	return ""
+	return Warning{}, false
 }
 
 func alnum(s string) bool {

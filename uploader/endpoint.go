@@ -40,37 +40,62 @@ type Endpoint struct {
 // ErrEndpoint is wrapped by every error about an endpoint address.
 var ErrEndpoint = errors.New("invalid transfer point address")
 
+// EndpointError says why an address was refused. It wraps ErrEndpoint.
+type EndpointError struct {
+	// Address is the address as given, any password in it replaced.
+	Address string
+	// Code names the problem, stable and machine-readable, so a caller can
+	// say it in another language: see EndpointErrorCodes.
+	Code string
+	// Args are the values Reason holds, by name: Detail (syntax), Scheme
+	// (scheme, user-missing), Port (port), Option (option).
+	Args map[string]string
+	// Reason is the problem in English.
+	Reason string
+}
+
+// EndpointErrorCodes are the codes of EndpointError, for callers that
+// translate them.
+var EndpointErrorCodes = []string{"form", "syntax", "scheme", "user-missing", "password", "folder", "port", "option", "sftp-options", "ftp-options"}
+
+func (e *EndpointError) Error() string {
+	return fmt.Sprintf("%v %q: %s", ErrEndpoint, e.Address, e.Reason)
+}
+
+func (e *EndpointError) Unwrap() error { return ErrEndpoint }
+
 // ParseEndpoint reads an address such as ftp://USER@HOST[:PORT],
 // ftps://USER@HOST[:PORT] or sftp://USER@HOST[:PORT]. A missing host or
 // port is the transfer point's. Options may follow as a query:
 // ?epsv=off, ?ssh-rsa=on, ?identity=PATH.
 func ParseEndpoint(s string) (Endpoint, error) {
-	fail := func(format string, args ...any) (Endpoint, error) {
-		return Endpoint{}, fmt.Errorf("%w %q: %s", ErrEndpoint, redactURL(s), fmt.Sprintf(format, args...))
+	fail := func(code string, args map[string]string, format string, fargs ...any) (Endpoint, error) {
+		return Endpoint{}, &EndpointError{Address: redactURL(s), Code: code, Args: args, Reason: fmt.Sprintf(format, fargs...)}
 	}
 	if !strings.Contains(s, "://") {
-		return fail("write it like ftp://USER@%s, ftps://USER@%s or sftp://USER@%s", DefaultFTPHost, DefaultFTPHost, DefaultSFTPHost)
+		return fail("form", nil, "write it like ftp://USER@%s, ftps://USER@%s or sftp://USER@%s", DefaultFTPHost, DefaultFTPHost, DefaultSFTPHost)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fail("%v", errors.Unwrap(err))
+		detail := fmt.Sprint(errors.Unwrap(err))
+		return fail("syntax", map[string]string{"Detail": detail}, "%s", detail)
 	}
 	var ep Endpoint
 	ep.Scheme = strings.ToLower(u.Scheme)
 	switch ep.Scheme {
 	case "ftp", "ftps", "sftp":
 	default:
-		return fail("the scheme %q is not ftp, ftps or sftp", u.Scheme)
+		return fail("scheme", map[string]string{"Scheme": u.Scheme}, "the scheme %q is not ftp, ftps or sftp", u.Scheme)
 	}
 	if u.User == nil || u.User.Username() == "" {
-		return fail("the user name is missing: write %s://USER@HOST", ep.Scheme)
+		return fail("user-missing", map[string]string{"Scheme": ep.Scheme}, "the user name is missing: write %s://USER@HOST", ep.Scheme)
 	}
 	if _, has := u.User.Password(); has {
-		return fail("a password must never be written in the address; Expeditor asks for it, or reads it from the keychain, EXPEDITOR_PASSWORD or --password-file")
+		return fail("password", nil, "a password must never be written in the address; Expeditor asks for it, or reads it from the keychain, EXPEDITOR_PASSWORD or --password-file")
 	}
 	ep.User = u.User.Username()
 	if u.Path != "" && u.Path != "/" {
-		return fail("an address has no folder: Expeditor picks IN, INTEST or INTEST-S from the file names")
+		return fail("folder", nil, "an address has no folder: Expeditor picks IN, INTEST or INTEST-S from the file names")
 	}
 	ep.Host = u.Hostname()
 	if ep.Host == "" {
@@ -82,7 +107,7 @@ func ParseEndpoint(s string) (Endpoint, error) {
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			return fail("the port %q is not a number between 1 and 65535", p)
+			return fail("port", map[string]string{"Port": p}, "the port %q is not a number between 1 and 65535", p)
 		}
 		ep.Port = n
 	}
@@ -103,14 +128,14 @@ func ParseEndpoint(s string) (Endpoint, error) {
 		case "ca":
 			ep.CAFile = val
 		default:
-			return fail("unknown option %q (known: epsv=off, ssh-rsa=on, identity=PATH, ca=PATH)", k)
+			return fail("option", map[string]string{"Option": k}, "unknown option %q (known: epsv=off, ssh-rsa=on, identity=PATH, ca=PATH)", k)
 		}
 	}
 	if ep.Scheme != "sftp" && (ep.LegacySSHRSA || ep.IdentityFile != "") {
-		return fail("ssh-rsa and identity are SFTP options")
+		return fail("sftp-options", nil, "ssh-rsa and identity are SFTP options")
 	}
 	if ep.Scheme == "sftp" && (ep.DisableEPSV || ep.CAFile != "") {
-		return fail("epsv and ca are FTP options")
+		return fail("ftp-options", nil, "epsv and ca are FTP options")
 	}
 	return ep, nil
 }

@@ -1,15 +1,22 @@
 package uploader
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zalando/go-keyring"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/expeditor-be/expeditor/batch"
 )
@@ -34,25 +41,58 @@ func TestParseEndpoint(t *testing.T) {
 			t.Errorf("%q does not round-trip: %+v, %v", c.in, again, err)
 		}
 	}
-	bad := map[string]string{
-		"ftp.socialsecurity.be":    "write it like",
-		"http://u@host":            "not ftp, ftps or sftp",
-		"ftp://host":               "user name is missing",
-		"ftp://u:hunter2@host":     "must never be written",
-		"ftp://u@host:99999":       "port",
-		"ftp://u@host/IN":          "no folder",
-		"ftp://u@host?ssh-rsa=on":  "SFTP options",
-		"sftp://u@host?epsv=off":   "FTP options",
-		"ftp://u@host?colour=blue": "unknown option",
+	bad := map[string]struct{ code, want string }{
+		"ftp.socialsecurity.be":    {"form", "write it like"},
+		"ftp://u@host name":        {"syntax", "invalid character"},
+		"http://u@host":            {"scheme", "not ftp, ftps or sftp"},
+		"ftp://host":               {"user-missing", "user name is missing"},
+		"ftp://u:hunter2@host":     {"password", "must never be written"},
+		"ftp://u@host:99999":       {"port", "port"},
+		"ftp://u@host/IN":          {"folder", "no folder"},
+		"ftp://u@host?ssh-rsa=on":  {"sftp-options", "SFTP options"},
+		"sftp://u@host?epsv=off":   {"ftp-options", "FTP options"},
+		"ftp://u@host?colour=blue": {"option", "unknown option"},
 	}
+	codes := map[string]bool{}
 	for in, want := range bad {
 		_, err := ParseEndpoint(in)
-		if !errors.Is(err, ErrEndpoint) || !strings.Contains(err.Error(), want) {
-			t.Errorf("ParseEndpoint(%q) = %v, want %q", in, err, want)
+		var ee *EndpointError
+		if !errors.Is(err, ErrEndpoint) || !strings.Contains(err.Error(), want.want) {
+			t.Errorf("ParseEndpoint(%q) = %v, want %q", in, err, want.want)
 		}
+		if !errors.As(err, &ee) || ee.Code != want.code {
+			t.Errorf("ParseEndpoint(%q) = %#v, want code %q", in, err, want.code)
+		}
+		codes[want.code] = true
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("the password is in %q", err)
 		}
+	}
+	for _, c := range EndpointErrorCodes {
+		if !codes[c] {
+			t.Errorf("no test address gives the code %q", c)
+		}
+	}
+	// The message is the one the CLI has always printed.
+	_, err := ParseEndpoint("ftp://u@host:0")
+	if want := `invalid transfer point address "ftp://u@host:0": the port "0" is not a number between 1 and 65535`; err == nil || err.Error() != want {
+		t.Errorf("port 0: %v, want %s", err, want)
+	}
+}
+
+func TestValidProfileName(t *testing.T) {
+	for name, code := range map[string]string{"office": "", "a-b_c.1": "", "": "length", strings.Repeat("x", 41): "length", "bad name": "chars", "bureau/1": "chars"} {
+		err := ValidProfileName(name)
+		var pe *ProfileNameError
+		switch {
+		case code == "" && err != nil:
+			t.Errorf("%q refused: %v", name, err)
+		case code != "" && (!errors.As(err, &pe) || pe.Code != code):
+			t.Errorf("%q: %v, want code %q", name, err, code)
+		}
+	}
+	if err := ValidProfileName("bad name"); err.Error() != `the profile name "bad name" may only hold letters, digits, '-', '_' and '.'` {
+		t.Errorf("message changed: %v", err)
 	}
 }
 
@@ -76,11 +116,103 @@ func TestCheckCredentials(t *testing.T) {
 	}
 	for name, c := range cases {
 		w := CheckCredentials(c.ep, []byte(c.pw))
-		if len(w) == 0 || !strings.Contains(strings.Join(w, "|"), c.want) {
+		if len(w) == 0 || !strings.Contains(joinWarnings(w), c.want) {
 			t.Errorf("%s: %q, want %q", name, w, c.want)
 		}
-		if strings.Contains(strings.Join(w, "|"), c.pw) {
+		if strings.Contains(joinWarnings(w), c.pw) {
 			t.Errorf("%s: the password is in a warning", name)
+		}
+		for _, x := range w {
+			if strings.Contains(fmt.Sprint(x.Args), c.pw) {
+				t.Errorf("%s: the password is in the values of %s", name, x.Code)
+			}
+		}
+	}
+}
+
+func joinWarnings(ws []Warning) string {
+	var s []string
+	for _, w := range ws {
+		s = append(s, w.String())
+	}
+	return strings.Join(s, "|")
+}
+
+// Every warning carries a known code, so the GUI can translate it, and
+// every code can be given.
+func TestCheckCredentialsCodes(t *testing.T) {
+	dir := t.TempDir()
+	writeKey := func(name string, key any) string {
+		t.Helper()
+		block, err := ssh.MarshalPrivateKey(key, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sftp := func(user, key string) Endpoint {
+		return Endpoint{Scheme: "sftp", User: user, Host: DefaultSFTPHost, IdentityFile: key}
+	}
+	ftp := Endpoint{Scheme: "ftp", User: "sender0123", Host: DefaultFTPHost}
+	cases := []struct {
+		ep   Endpoint
+		pw   string
+		code string
+		args []string
+	}{
+		{Endpoint{Scheme: "ftp", User: "abc"}, "ab;cd=12", "user", []string{"User"}},
+		{ftp, "abcdefghijk;=1234", "password-long", nil},
+		{ftp, "ab; cd=12", "password-space", nil},
+		{ftp, "ab;cd=12é", "password-chars", []string{"Allowed"}},
+		{ftp, "abcdef12", "password-specials", []string{"Allowed"}},
+		{sftp("sender0123", filepath.Join(dir, "missing")), "", "key-unreadable", []string{"File", "Error"}},
+		{sftp("sender0123", writeKey("ed", ed)), "", "key-type", []string{"Type"}},
+		{sftp("sender0123", writeKey("small", small)), "", "key-size", []string{"Bits"}},
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		var pw []byte
+		if c.pw != "" {
+			pw = []byte(c.pw)
+		}
+		ws := CheckCredentials(c.ep, pw)
+		found := false
+		for _, w := range ws {
+			if w.Code == "" || !slices.Contains(WarningCodes, w.Code) {
+				t.Errorf("warning %q has the unknown code %q", w.Message, w.Code)
+			}
+			if w.Message == "" || w.String() != w.Message {
+				t.Errorf("%s: message %q, String %q", w.Code, w.Message, w.String())
+			}
+			seen[w.Code] = true
+			if w.Code == c.code {
+				found = true
+				for _, a := range c.args {
+					if v := w.Args[a]; v == "" || a != "Error" && !strings.Contains(w.Message, v) {
+						t.Errorf("%s: Args[%s] = %q, not in %q", w.Code, a, v, w.Message)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%+v: %q, want code %s", c.ep, joinWarnings(ws), c.code)
+		}
+	}
+	for _, c := range WarningCodes {
+		if !seen[c] {
+			t.Errorf("no case gave the code %q", c)
 		}
 	}
 }

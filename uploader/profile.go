@@ -69,15 +69,31 @@ func FindProfile(name string) (Profile, error) {
 	return Profile{}, fmt.Errorf("%w %q; see the saved ones with \"expeditor profile list\"", ErrNoProfile, name)
 }
 
+// ProfileNameError is a profile name ValidProfileName refuses.
+type ProfileNameError struct {
+	Name string
+	// Code is "length" (not 1 to 40 characters) or "chars" (a character
+	// other than letters, digits, '-', '_' and '.'), so that a caller can
+	// say it in another language.
+	Code string
+}
+
+func (e *ProfileNameError) Error() string {
+	if e.Code == "length" {
+		return "a profile name has 1 to 40 characters"
+	}
+	return fmt.Sprintf("the profile name %q may only hold letters, digits, '-', '_' and '.'", e.Name)
+}
+
 // ValidProfileName checks a profile name: letters, digits, '-', '_' and
-// '.', at most 40 characters.
+// '.', at most 40 characters. Its errors are *ProfileNameError.
 func ValidProfileName(name string) error {
 	if name == "" || len(name) > 40 {
-		return fmt.Errorf("a profile name has 1 to 40 characters")
+		return &ProfileNameError{Name: name, Code: "length"}
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return fmt.Errorf("the profile name %q may only hold letters, digits, '-', '_' and '.'", name)
+			return &ProfileNameError{Name: name, Code: "chars"}
 		}
 	}
 	return nil
@@ -97,7 +113,7 @@ func updateProfiles(change func([]Profile) ([]Profile, error)) error {
 // SaveProfile adds p, or replaces the profile of the same name. The
 // warnings say which Chaman rule the account seems to break; they do not
 // stop the save (the rules may change, and a practice server differs).
-func SaveProfile(p Profile) (warnings []string, err error) {
+func SaveProfile(p Profile) (warnings []Warning, err error) {
 	if err := ValidProfileName(p.Name); err != nil {
 		return nil, err
 	}

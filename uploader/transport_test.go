@@ -175,7 +175,7 @@ func TestSFTPKeyFormats(t *testing.T) {
 			t.Fatalf("%+v: %v", opts, err)
 		}
 		tr.Close()
-		if w := CheckCredentials(ep, nil); len(w) != 1 || !strings.Contains(w[0], "user name") && opts.Passphrase == "" {
+		if w := CheckCredentials(ep, nil); len(w) != 1 || !strings.Contains(w[0].Message, "user name") && opts.Passphrase == "" {
 			// root is too short for Chaman: the only warning expected.
 			t.Logf("warnings: %q", w)
 		}

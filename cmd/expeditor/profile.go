@@ -120,7 +120,7 @@ func runProfileAdd(env *cliEnv, args []string) error {
 		warnings = uploader.CheckCredentials(ep, pw)
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(env.stderr, "expeditor: warning: %s\n", w)
+		fmt.Fprintf(env.stderr, "expeditor: warning: %s\n", w.Message)
 	}
 	fmt.Fprintf(env.stdout, "saved profile %s: %s\n", p.Name, p.Endpoint)
 	if pw != nil {
