@@ -2,13 +2,10 @@ package practice
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/expeditor-be/expeditor/internal/atomicfile"
+	"github.com/expeditor-be/expeditor/internal/jsonfile"
 )
 
 // state is what the practice point remembers between runs (state.json):
@@ -27,15 +24,9 @@ type state struct {
 
 func loadState(root string) (*state, error) {
 	st := &state{path: filepath.Join(root, "state.json"), Used: map[string]string{}, Replies: map[string]int{}, Pending: map[string]string{}}
-	b, err := os.ReadFile(st.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return st, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the practice point's memory: %w", err)
-	}
-	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("the practice point's memory %s is damaged; delete it to start afresh", st.path)
+	f := jsonfile.File{Path: st.path, What: "the practice point's memory", IfDamaged: "delete it to start afresh"}
+	if err := f.Read(st); err != nil {
+		return nil, err
 	}
 	if st.Used == nil {
 		st.Used = map[string]string{}
