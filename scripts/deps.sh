@@ -3,7 +3,7 @@
 # those that are missing. Usage: scripts/deps.sh run|test|package
 set -euo pipefail
 
-build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 	libxinerama-dev libxi-dev libxxf86vm-dev)
 # What the tests drive for real: OpenSSL to verify signatures, a SoftHSM2
 # token for PKCS#11, vsftpd and OpenSSH's sshd as transfer points, curl as
