@@ -9,7 +9,8 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 # token for PKCS#11, vsftpd and OpenSSH's sshd as transfer points, curl as
 # the benchmark's reference client, Xvfb for screenshots.
 test=(openssl softhsm2 vsftpd openssh-server openssh-client curl xvfb xauth time)
-package=(gcc-mingw-w64-x86-64)
+# The Linux archive is .tar.xz; Windows builds cross-compile with mingw-w64.
+package=(xz-utils gcc-mingw-w64-x86-64)
 
 case "${1:-run}" in
 run) want=("${build[@]}") ;;
