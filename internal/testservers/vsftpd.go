@@ -66,8 +66,17 @@ func StartVsftpd(t testing.TB, opts FTPOptions) *FTPServer {
 	if err := exec.Command("chown", "-R", s.User, root).Run(); err != nil {
 		t.Fatalf("chown: %v", err)
 	}
+	// vsftpd needs an empty folder, owned by root and not writable, to
+	// chroot its unprivileged helpers into. The package's default
+	// (/run/vsftpd/empty) only exists once its service has started, which
+	// a fresh machine or container may never have done.
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o555); err != nil {
+		t.Fatal(err)
+	}
 	conf := []string{
 		"listen=YES", "listen_ipv6=NO", "listen_address=127.0.0.1", "background=NO",
+		"secure_chroot_dir=" + empty,
 		"anonymous_enable=NO", "local_enable=YES", "write_enable=YES", "local_umask=022",
 		"local_root=" + root, "check_shell=NO", "pam_service_name=vsftpd",
 		"seccomp_sandbox=NO", "pasv_enable=YES",
