@@ -43,7 +43,7 @@ func (c *credentialFlags) open(env *cliEnv) (signer.Credential, error) {
 	if _, err := os.Stat(c.p12); err != nil {
 		return nil, withHint(fmt.Errorf("cannot read the certificate file %s: %w", c.p12, unwrapPath(err)), "give the path of your .p12 or .pfx file")
 	}
-	pw, err := readSecret(env, "EXPEDITOR_P12_PASSWORD", c.passwordFile, "password of "+c.p12)
+	pw, err := readSecret(env, secret{what: "password of " + c.p12, envVar: "EXPEDITOR_P12_PASSWORD", file: c.passwordFile, fileFlag: "--password-file"})
 	if err != nil {
 		return nil, err
 	}
@@ -55,16 +55,36 @@ func (c *credentialFlags) open(env *cliEnv) (signer.Credential, error) {
 	return cred, err
 }
 
-// readSecret reads a secret from the environment variable envVar, from
-// file, or from the terminal, in that order. It is never a flag value.
-func readSecret(env *cliEnv, envVar, file, what string) ([]byte, error) {
-	if v := os.Getenv(envVar); v != "" {
+// secret says where a secret may come from, in this order: an
+// environment variable, a file named by a flag, or the terminal. It is
+// never a flag value.
+type secret struct {
+	what     string // for messages: "password of id.p12"
+	prompt   string // for the terminal prompt, when it says more than what
+	envVar   string // e.g. EXPEDITOR_P12_PASSWORD
+	file     string
+	fileFlag string // the flag that names file, for hints: "--password-file"
+	warning  string // said just before the terminal prompt, if not empty
+}
+
+// errNoTerminal: the secret is not in the environment or a file, and
+// there is no terminal to ask it on.
+var errNoTerminal = errors.New("there is no terminal to ask it on")
+
+// fromTerminal reports whether readSecret would ask on the terminal.
+func (s secret) fromTerminal() bool { return os.Getenv(s.envVar) == "" && s.file == "" }
+
+// readSecret reads the secret s. It asks only when a person is at the
+// keyboard (stdin is a terminal), so a script never waits for input that
+// cannot come.
+func readSecret(env *cliEnv, s secret) ([]byte, error) {
+	if v := os.Getenv(s.envVar); v != "" {
 		return []byte(v), nil
 	}
-	if file != "" {
-		b, err := os.ReadFile(file)
+	if s.file != "" {
+		b, err := os.ReadFile(s.file)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the %s from %s: %w", what, file, unwrapPath(err))
+			return nil, withHint(fmt.Errorf("cannot read the %s from %s: %w", s.what, s.file, unwrapPath(err)), "check the path given to %s", s.fileFlag)
 		}
 		// One line: drop the line break an editor adds.
 		if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
@@ -72,16 +92,22 @@ func readSecret(env *cliEnv, envVar, file, what string) ([]byte, error) {
 		}
 		return b, nil
 	}
-	// Ask only when a person is at the keyboard: stdin is a terminal.
-	fd := int(os.Stdin.Fd())
-	if !term.IsTerminal(fd) {
-		return nil, withHint(fmt.Errorf("the %s is needed and there is no terminal to ask it on", what), "set %s or use --password-file FILE", envVar)
+	in, ok := env.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		return nil, withHint(fmt.Errorf("the %s is needed and %w", s.what, errNoTerminal), "set %s or use %s FILE", s.envVar, s.fileFlag)
 	}
-	fmt.Fprintf(env.stderr, "%s: ", what)
-	pw, err := term.ReadPassword(fd)
+	if s.warning != "" {
+		fmt.Fprintf(env.stderr, "expeditor: %s\n", s.warning)
+	}
+	prompt := s.prompt
+	if prompt == "" {
+		prompt = s.what
+	}
+	fmt.Fprintf(env.stderr, "%s: ", prompt)
+	pw, err := term.ReadPassword(int(in.Fd()))
 	fmt.Fprintln(env.stderr)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the %s: %w", what, err)
+		return nil, fmt.Errorf("cannot read the %s: %w", s.what, err)
 	}
 	return pw, nil
 }

@@ -102,10 +102,9 @@ func runProfileAdd(env *cliEnv, args []string) error {
 	var pw []byte
 	wantPW := !*noPassword && (ep.Scheme != "sftp" || *pwFile != "" || os.Getenv("EXPEDITOR_PASSWORD") != "")
 	if wantPW {
-		pw, err = readSecret(env, "EXPEDITOR_PASSWORD", *pwFile, "password to keep for "+p.Name)
+		pw, err = readSecret(env, secret{what: "password to keep for " + p.Name, envVar: "EXPEDITOR_PASSWORD", file: *pwFile, fileFlag: "--password-file"})
 		if err != nil {
-			var he hintError
-			if !errors.As(err, &he) {
+			if !errors.Is(err, errNoTerminal) {
 				return err
 			}
 			pw = nil // no terminal: it will be asked (or read) at each send

@@ -110,7 +110,7 @@ func (f *sendFlags) secret(env *cliEnv, what string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return readSecret(env, "EXPEDITOR_PASSWORD", f.passwordFile, what)
+	return readSecret(env, secret{what: what, envVar: "EXPEDITOR_PASSWORD", file: f.passwordFile, fileFlag: "--password-file"})
 }
 
 // auth completes the secrets and host-key policy for ep.

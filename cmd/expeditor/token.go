@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"golang.org/x/term"
 
 	"github.com/expeditor-be/expeditor/signer"
 )
@@ -71,42 +68,25 @@ func (t *tokenFlags) pinPrompt(env *cliEnv, terminal bool) signer.PINPrompt {
 		return nil
 	}
 	return func(ctx context.Context, req signer.PINRequest) ([]byte, error) {
-		if v := os.Getenv("EXPEDITOR_PIN"); v != "" {
-			return []byte(v), nil
-		}
-		if t.pinFile != "" {
-			b, err := os.ReadFile(t.pinFile)
-			if err != nil {
-				return nil, withHint(fmt.Errorf("cannot read the PIN from %s: %w", t.pinFile, unwrapPath(err)), "check the path of the PIN file")
-			}
-			if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
-				b = b[:i] // one line: drop the line break an editor adds
-			}
-			return b, nil
-		}
-		in, ok := env.stdin.(*os.File)
-		if !ok || !term.IsTerminal(int(in.Fd())) {
-			return nil, withHint(fmt.Errorf("%w: there is no terminal to ask it on", signer.ErrPINRequired),
-				"set EXPEDITOR_PIN or use --pin-file FILE. Nothing was written")
-		}
-		what := "PIN of the card " + req.Token
+		src := secret{what: "PIN", prompt: "PIN of the card " + req.Token, envVar: "EXPEDITOR_PIN", file: t.pinFile, fileFlag: "--pin-file"}
 		if req.Key != "" {
-			what = fmt.Sprintf("PIN to sign with the key %q", req.Key)
+			src.prompt = fmt.Sprintf("PIN to sign with the key %q", req.Key)
 		}
 		switch {
 		case req.FinalTry:
-			fmt.Fprintln(env.stderr, "expeditor: careful: one wrong PIN more blocks the card")
+			src.warning = "careful: one wrong PIN more blocks the card"
 		case req.CountLow:
-			fmt.Fprintln(env.stderr, "expeditor: careful: a wrong PIN was typed before; few tries are left")
+			src.warning = "careful: a wrong PIN was typed before; few tries are left"
 		}
-		fmt.Fprintf(env.stderr, "%s: ", what)
-		pin, err := term.ReadPassword(int(in.Fd()))
-		fmt.Fprintln(env.stderr)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the PIN: %w", err)
-		}
-		if len(pin) == 0 {
-			return nil, signer.ErrCancelled
+		pin, err := readSecret(env, src)
+		switch {
+		case errors.Is(err, errNoTerminal):
+			return nil, withHint(fmt.Errorf("%w: %w", signer.ErrPINRequired, errNoTerminal),
+				"set EXPEDITOR_PIN or use --pin-file FILE. Nothing was written")
+		case err != nil:
+			return nil, err
+		case len(pin) == 0 && src.fromTerminal():
+			return nil, signer.ErrCancelled // Enter alone at the prompt
 		}
 		return pin, nil
 	}
