@@ -32,9 +32,12 @@ const maxFSSize = 1 << 20
 
 // Verification is what a successful check of an FS against its FI found.
 type Verification struct {
-	Signer      *x509.Certificate // the certificate that made the signature
-	Digest      crypto.Hash       // the digest algorithm of the signature
-	SigningTime time.Time         // zero when the signature does not say
+	Signer *x509.Certificate // the certificate that made the signature
+	Digest crypto.Hash       // the digest algorithm of the signature
+	// ContentDigest is the FI's digest (with Digest), as signed and as
+	// just computed from the FI's bytes: a record of exactly what was signed.
+	ContentDigest []byte
+	SigningTime   time.Time // zero when the signature does not say
 	// TextModeSafe reports that the FI has CRLF line endings throughout,
 	// so the signature also verifies in MIME text mode.
 	TextModeSafe bool
@@ -95,6 +98,7 @@ func Verify(fi io.Reader, fsData []byte) (*Verification, error) {
 	if subtle.ConstantTimeCompare(computed, signed) != 1 {
 		return nil, ErrChangedAfterSigning
 	}
+	v.ContentDigest = computed
 	// The digest matches; let pkcs7 check the signature over the signed
 	// attributes, handing it the digest computed above instead of content.
 	p7.Hasher = fixedHasher(computed)

@@ -2,6 +2,7 @@ package signer
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -23,6 +24,12 @@ func TestVerifyFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := EncodeFS(der, false)
+
+	// A good one reports the digest it checked: the FI's SHA-256.
+	v, err := Verify(bytes.NewReader(data), fs)
+	if want := sha256.Sum256(data); err != nil || !bytes.Equal(v.ContentDigest, want[:]) {
+		t.Errorf("ContentDigest = %x, %v; want %x", v.ContentDigest, err, want)
+	}
 
 	// The FS of another file.
 	if _, err := Verify(strings.NewReader("another declaration\r\n"), fs); !errors.Is(err, ErrChangedAfterSigning) || !strings.Contains(err.Error(), "125") {
