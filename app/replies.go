@@ -88,7 +88,7 @@ func (r *repliesStep) refresh() {
 		name = lang.L("send.practice")
 	}
 	r.profileLabel.SetText(lang.L("replies.profile", map[string]any{"Profile": name}))
-	r.showKept()
+	r.reloadKept()
 }
 
 // repliesDir is where replies are kept: "replies" in the configuration
@@ -115,7 +115,9 @@ func (r *repliesStep) fetch() {
 	r.busy.Start()
 	r.message.SetText(lang.L("replies.fetching"))
 	var got []uploader.FetchedReply
+	var kept []keptReply
 	u.tasks.run(func(ctx context.Context) error {
+		defer func() { kept, _ = loadKept(dir) }() // what is kept, even after a failure
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err
@@ -148,43 +150,43 @@ func (r *repliesStep) fetch() {
 				r.message.SetText(lang.L("replies.fetched", map[string]any{"N": n, "Folder": dir}))
 			}
 		}
-		r.showKept()
+		r.showKept(kept)
 		u.refreshStatus()
 	})
 }
 
-// showKept lists the replies kept in the replies folder, newest first.
-func (r *repliesStep) showKept() {
-	dir, err := repliesDir()
-	if err != nil {
-		return
-	}
+// keptReply is a reply kept in the replies folder.
+type keptReply struct {
+	path  string
+	reply *batch.Reply
+}
+
+// loadKept reads and parses the replies kept in dir, newest first, at
+// most maxRepliesShown. It reads files: call it from a task.
+func loadKept(dir string) ([]keptReply, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		r.message.SetText(explain(err))
-		return
+		return nil, err
 	}
-	type kept struct {
-		path  string
-		reply *batch.Reply
-	}
-	var all []kept
+	var all []keptReply
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !(strings.HasPrefix(name, "FO.") || strings.HasPrefix(name, "CO.")) || strings.HasSuffix(strings.ToLower(name), ".zip") {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, name))
+		path := filepath.Join(dir, name)
+		f, err := os.Open(path)
 		if err != nil {
 			continue
 		}
-		rep, err := batch.ParseReply(name, data)
+		rep, err := batch.ReadReply(name, f)
+		f.Close()
 		if err != nil {
-			continue
+			continue // a CO archive, or a reply's own FS/GO
 		}
-		all = append(all, kept{filepath.Join(dir, name), rep})
+		all = append(all, keptReply{path, rep})
 	}
-	slices.SortFunc(all, func(a, b kept) int {
+	slices.SortFunc(all, func(a, b keptReply) int {
 		if c := b.reply.Created.Compare(a.reply.Created); c != 0 {
 			return c
 		}
@@ -193,6 +195,30 @@ func (r *repliesStep) showKept() {
 	if len(all) > maxRepliesShown {
 		all = all[:maxRepliesShown]
 	}
+	return all, nil
+}
+
+// reloadKept reads the kept replies off the UI goroutine and shows them.
+func (r *repliesStep) reloadKept() {
+	dir, err := repliesDir()
+	if err != nil {
+		return
+	}
+	var all []keptReply
+	r.u.tasks.run(func(context.Context) (err error) {
+		all, err = loadKept(dir)
+		return err
+	}, func(err error) {
+		if err != nil {
+			r.message.SetText(explain(err))
+			return
+		}
+		r.showKept(all)
+	})
+}
+
+// showKept lists the kept replies.
+func (r *repliesStep) showKept(all []keptReply) {
 	r.list.Objects = nil
 	r.cards = nil
 	for _, k := range all {
