@@ -27,6 +27,9 @@ func TestTokenSignature(t *testing.T) {
 	u.goTo(stepSignature)
 	u.sig.module = fx.Module
 	u.sig.kind.SetSelected(u.sig.kind.Options[1])
+	// Choosing the token starts a search; the test driver runs its result
+	// on the task's goroutine, so let it finish before tapping again.
+	u.tasks.wait()
 	if !u.sig.tokenBox.Visible() || u.sig.fileBox.Visible() {
 		t.Fatal("choosing the token should show the token part")
 	}
