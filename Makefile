@@ -6,7 +6,7 @@ export GOTOOLCHAIN ?= auto
 export CGO_ENABLED := 1
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/expeditor-be/expeditor/app.Version=$(VERSION)
+LDFLAGS := -X github.com/expeditor-be/expeditor/internal/version.Version=$(VERSION)
 
 .PHONY: run test build bench fuzz package deps-run deps-test clean
 

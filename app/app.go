@@ -22,14 +22,15 @@ import (
 
 	"github.com/expeditor-be/expeditor/assets"
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/internal/version"
 	"github.com/expeditor-be/expeditor/signer"
 )
 
 // ID is the application identifier (as in FyneApp.toml).
 const ID = "be.expeditor.app"
 
-// Version is the application version, set at build time with -ldflags.
-var Version = "0.1.0-dev"
+// Version is the application version (internal/version, set at build time).
+var Version = version.Version
 
 // Run opens the main window and blocks until it is closed.
 func Run() {

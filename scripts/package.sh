@@ -17,7 +17,7 @@ GO=${GO:-go}
 FYNE_VERSION=$($GO list -m -f '{{.Version}}' fyne.io/fyne/v2)
 FYNE="$GO run fyne.io/fyne/v2/cmd/fyne@$FYNE_VERSION"
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-LDFLAGS="-s -w -X github.com/expeditor-be/expeditor/app.Version=$VERSION"
+LDFLAGS="-s -w -X github.com/expeditor-be/expeditor/internal/version.Version=$VERSION"
 # The fyne tool wants x.y.z; a git description such as v0.1.0-3-gabc gives 0.1.0.
 APPVERSION=$(echo "$VERSION" | sed -nE 's/^v?([0-9]+\.[0-9]+\.[0-9]+).*/\1/p')
 APPVERSION=${APPVERSION:-$(sed -nE 's/^ *Version *= *"(.*)"/\1/p' FyneApp.toml)}

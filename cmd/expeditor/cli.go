@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/expeditor-be/expeditor/app"
+	"github.com/expeditor-be/expeditor/internal/version"
 )
 
 // Exit statuses.
@@ -59,16 +59,10 @@ func withHint(err error, format string, args ...any) error {
 	return hintError{err: err, hint: fmt.Sprintf(format, args...)}
 }
 
-// runGUI opens the desktop assistant; tests replace it.
-var runGUI = func() int {
-	app.Run()
-	return exitOK
-}
-
 func run(args []string) int {
 	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	if len(args) == 0 {
-		return runGUI()
+		return runGUI(env)
 	}
 	return env.dispatch(args)
 }
@@ -80,7 +74,7 @@ func (env *cliEnv) dispatch(args []string) int {
 		env.printHelp()
 		return exitOK
 	case "version", "--version":
-		fmt.Fprintln(env.stdout, "expeditor", app.Version)
+		fmt.Fprintln(env.stdout, "expeditor", version.Version)
 		return exitOK
 	}
 	c, ok := commands[name]
@@ -112,18 +106,23 @@ func (env *cliEnv) dispatch(args []string) int {
 	return exitFail
 }
 
-func (env *cliEnv) printHelp() {
-	fmt.Fprintln(env.stdout, "expeditor: sign and send declarations to the Belgian social security transfer point")
-	fmt.Fprintln(env.stdout, "\nwithout a command, expeditor opens the desktop assistant.\n\ncommands:")
+func (env *cliEnv) printHelp() { env.printHelpTo(env.stdout) }
+
+func (env *cliEnv) printHelpTo(w io.Writer) {
+	fmt.Fprintln(w, "expeditor: sign and send declarations to the Belgian social security transfer point")
+	if hasGUI {
+		fmt.Fprintln(w, "\nwithout a command, expeditor opens the desktop assistant.")
+	}
+	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(env.stdout, "  %-12s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(env.stdout, "\nrun \"expeditor COMMAND -h\" for the options of a command.")
+	fmt.Fprintln(w, "\nrun \"expeditor COMMAND -h\" for the options of a command.")
 }
 
 // newFlags returns a flag set that reports errors as usage errors instead of
