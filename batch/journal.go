@@ -8,11 +8,51 @@ import (
 	"github.com/expeditor-be/expeditor/internal/jsonfile"
 )
 
+// Sequences hands out sequence numbers so that the same name is never
+// produced twice: the transfer point refuses a name it has already seen
+// (133). The ledger (package workflow) keeps them in its database; Journal
+// is the JSON file earlier versions used, which the ledger absorbs.
+type Sequences interface {
+	// Next reserves and returns the next free sequence number for the
+	// sender, date and environment, skipping any for which taken reports
+	// true.
+	Next(sender, date string, env Environment, taken func(seq int) bool) (int, error)
+	// Peek returns the number Next would hand out now, without reserving it.
+	Peek(sender, date string, env Environment, taken func(seq int) bool) (int, error)
+	// Reserve records seq as used; one already handed out is refused with
+	// SeqUsedError (133).
+	Reserve(sender, date string, env Environment, seq int) error
+}
+
+// CodeAlreadySent is the refusal code of a name the transfer point has
+// already seen (ACRF-133).
+const CodeAlreadySent = 133
+
+// NextSeq is the next free sequence number above highest (0 when none is
+// used), skipping numbers for which taken reports true; code 112 when
+// the day's numbers are all used.
+func NextSeq(sender, date string, env Environment, highest int, taken func(seq int) bool) (int, error) {
+	seq := highest + 1
+	for taken != nil && taken(seq) {
+		seq++
+	}
+	if seq > 99999 {
+		return 0, &NameError{Name: fmt.Sprintf("%s.%s.%s", sender, date, env), Field: "sequence number", Code: 112,
+			Reason: "every sequence number of this day is used; use tomorrow's date"}
+	}
+	return seq, nil
+}
+
+// SeqUsedError is the refusal (133) of a sequence number already handed out.
+func SeqUsedError(sender, date string, env Environment, seq int) error {
+	return &NameError{Name: fmt.Sprintf("%s.%s.%05d.%s", sender, date, seq, env), Field: "sequence number", Code: CodeAlreadySent,
+		Reason: fmt.Sprintf("sequence number %05d was already used for sender %s on %s in environment %s; leave out the sequence number to get the next free one", seq, sender, date, env)}
+}
+
 // Journal remembers every sequence number Expeditor has handed out, per
-// sender, date and environment, so that the same name is never produced
-// twice: the transfer point refuses a name it has already seen (133).
-// It is a small JSON file in the configuration folder, shared safely
-// between processes through a lock file.
+// sender, date and environment, in a small JSON file shared between
+// processes through a lock file. The ledger replaces it and migrates it;
+// it stays for reading an existing file.
 type Journal struct {
 	file jsonfile.File
 }
@@ -68,18 +108,11 @@ func (j *Journal) Peek(sender, date string, env Environment, taken func(seq int)
 
 func nextFree(d journalData, sender, date string, env Environment, taken func(seq int) bool) (int, error) {
 	used := d[journalKey(sender, date, env)]
-	seq := 1
+	highest := 0
 	if len(used) > 0 {
-		seq = slices.Max(used) + 1
+		highest = slices.Max(used)
 	}
-	for taken != nil && taken(seq) {
-		seq++
-	}
-	if seq > 99999 {
-		return 0, &NameError{Name: fmt.Sprintf("%s.%s.%s", sender, date, env), Field: "sequence number", Code: 112,
-			Reason: "every sequence number of this day is used; use tomorrow's date"}
-	}
-	return seq, nil
+	return NextSeq(sender, date, env, highest, taken)
 }
 
 // Reserve records seq as used. It fails with refusal 133 when Expeditor
@@ -88,8 +121,7 @@ func (j *Journal) Reserve(sender, date string, env Environment, seq int) error {
 	return j.update(func(d journalData) error {
 		k := journalKey(sender, date, env)
 		if slices.Contains(d[k], seq) {
-			return &NameError{Name: fmt.Sprintf("%s.%s.%05d.%s", sender, date, seq, env), Field: "sequence number", Code: 133,
-				Reason: fmt.Sprintf("sequence number %05d was already used for sender %s on %s in environment %s; leave out the sequence number to get the next free one", seq, sender, date, env)}
+			return SeqUsedError(sender, date, env, seq)
 		}
 		d[k] = append(d[k], seq)
 		return nil
@@ -104,6 +136,14 @@ func (j *Journal) Used(sender, date string, env Environment, seq int) (bool, err
 	}
 	return slices.Contains(d[journalKey(sender, date, env)], seq), nil
 }
+
+// All returns every number the journal holds, by "SENDER.DATE.ENV".
+func (j *Journal) All() (map[string][]int, error) {
+	return j.read()
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.file.Path }
 
 func (j *Journal) read() (journalData, error) {
 	d := journalData{}

@@ -44,7 +44,7 @@ func SeqTakenIn(dir string, n Name) func(seq int) bool {
 // code 133. It never overwrites a file, and a failed or cancelled copy
 // leaves nothing behind (the sequence number stays used: never reusing
 // one is what matters).
-func NameDeclaration(ctx context.Context, j *Journal, src, dir string, n Name) (Name, string, error) {
+func NameDeclaration(ctx context.Context, j Sequences, src, dir string, n Name) (Name, string, error) {
 	info, err := os.Stat(src)
 	if err != nil {
 		return n, "", err
@@ -66,7 +66,7 @@ func NameDeclaration(ctx context.Context, j *Journal, src, dir string, n Name) (
 	} else {
 		seq, _ := strconv.Atoi(n.Seq)
 		if taken(seq) {
-			return n, "", &NameError{Name: n.String(), Field: "sequence number", Code: 133,
+			return n, "", &NameError{Name: n.String(), Field: "sequence number", Code: CodeAlreadySent,
 				Reason: fmt.Sprintf("a file with sequence number %s for sender %s on %s (%s) is already in %s", n.Seq, n.Sender, n.Date, n.Env, dir)}
 		}
 		if err := j.Reserve(n.Sender, n.Date, n.Env, seq); err != nil {

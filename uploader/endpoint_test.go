@@ -13,12 +13,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zalando/go-keyring"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/expeditor-be/expeditor/batch"
 )
 
 func TestParseEndpoint(t *testing.T) {
@@ -261,32 +259,6 @@ func TestProfiles(t *testing.T) {
 	keyring.MockInitWithError(errors.New("no D-Bus"))
 	if err := StorePassword("local", []byte("x")); !errors.Is(err, ErrNoKeychain) || !strings.Contains(err.Error(), "EXPEDITOR_PASSWORD") {
 		t.Errorf("without a keychain: %v", err)
-	}
-}
-
-func TestHistory(t *testing.T) {
-	isolate(t)
-	for i := range 3 {
-		if err := AppendHistory(HistoryEntry{Set: "GO.DMFA.123456.20261121.0000" + string(rune('1'+i)) + ".R.1", Env: batch.Production, Result: ResultSent}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h, err := LoadHistory()
-	if err != nil || len(h) != 3 || h[0].ID == "" || h[0].ID == h[1].ID || h[0].Time.IsZero() {
-		t.Fatalf("LoadHistory = %+v, %v", h, err)
-	}
-	err = UpdateHistory(h[1].ID, func(e *HistoryEntry) {
-		e.Reply = &ReplyStatus{Accepted: false, Codes: []string{"ACRF-125"}, File: "FO.ACRF.999999.20261121.00001.R", Time: time.Now()}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, _ = LoadHistory()
-	if h[1].Reply == nil || h[1].Reply.Codes[0] != "ACRF-125" || h[0].Reply != nil {
-		t.Errorf("after update: %+v", h)
-	}
-	if err := UpdateHistory("nope", func(*HistoryEntry) {}); !errors.Is(err, ErrNoHistoryEntry) {
-		t.Errorf("unknown id: %v", err)
 	}
 }
 

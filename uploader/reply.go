@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/atomicfile"
@@ -68,9 +67,6 @@ type FetchedReply struct {
 	// Reply is the parsed FO or CO reply; nil for the FS and GO files of a
 	// reply set, for other files, and when the reply could not be read.
 	Reply *batch.Reply
-	// History is the send-history entry of the set the reply answers,
-	// updated with its outcome; nil when Expeditor did not send that set.
-	History *HistoryEntry
 	// Downloaded is false when an identical copy was already kept.
 	Downloaded bool
 	Deleted    bool
@@ -84,10 +80,10 @@ type FetchedReply struct {
 // reply in opts.Dir and explains it. Each file is downloaded to a temporary
 // file, synced, checked against the size the server listed and renamed; a
 // kept file is never replaced by different content (the new copy gets a
-// "-2" suffix), and a file already kept with the same size is not fetched
-// again. Only then, when asked, is the server's copy deleted. CO files are
-// unpacked next to the kept zip. Each FO or CO reply is parsed and recorded
-// in the send history of the set it answers.
+// "-2" suffix), and a file is taken as already kept only when a kept copy
+// has the very same content (SHA-256), never on its size alone. Only then, when asked, is the server's copy deleted. CO files are
+// unpacked next to the kept zip. Each FO or CO reply is parsed; matching it
+// to the set it answers is the caller's (package workflow, by account).
 //
 // The result lists every file met, in order, also on error; the error
 // joins the folders that could not be read and wraps ErrFetchIncomplete
@@ -111,13 +107,11 @@ func FetchReplies(ctx context.Context, t Transport, opts FetchOptions) ([]Fetche
 		out = append(out, got...)
 		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				f.matchHistory(out) // what was kept before the interruption still counts
 				return out, err
 			}
 			errs = append(errs, err)
 		}
 	}
-	f.matchHistory(out)
 	failed := 0
 	for _, r := range out {
 		if r.Err != nil {
@@ -127,17 +121,13 @@ func FetchReplies(ctx context.Context, t Transport, opts FetchOptions) ([]Fetche
 	if failed > 0 {
 		errs = append(errs, fmt.Errorf("%w (%d of %d files)", ErrFetchIncomplete, failed, len(out)))
 	}
-	if f.historyErr != nil {
-		errs = append(errs, f.historyErr)
-	}
 	return out, errors.Join(errs...)
 }
 
 type fetcher struct {
-	ctx        context.Context
-	t          Transport
-	opts       FetchOptions
-	historyErr error
+	ctx  context.Context
+	t    Transport
+	opts FetchOptions
 }
 
 // replyKey is what the files of one reply set share: the name without its
@@ -287,20 +277,11 @@ func candidate(dir, name string, i int) string {
 
 const maxCopies = 100
 
-// keep makes sure the local folder holds the remote file: it returns the
-// copy already kept when one has the listed size, or downloads it.
+// keep makes sure the local folder holds the remote file: it downloads it
+// and returns the copy already kept when one has the same content (two
+// accounts' replies often share a name and even a size), or the new copy.
 func (f *fetcher) keep(folder string, rf RemoteFile) (local string, downloaded bool, err error) {
 	dir := f.opts.Dir
-	for i := 1; i <= maxCopies; i++ {
-		p := candidate(dir, rf.Name, i)
-		info, err := os.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		if err == nil && info.Mode().IsRegular() && info.Size() == rf.Size {
-			return p, false, nil
-		}
-	}
 	tmp, err := atomicfile.Create(filepath.Join(dir, rf.Name), 0o600)
 	if err != nil {
 		return "", false, fmt.Errorf("cannot keep %s: %w", rf.Name, err)
@@ -474,111 +455,6 @@ func readReplyFile(name, local string) (*batch.Reply, error) {
 		return nil, fmt.Errorf("%w; the file is kept in %s", err, local)
 	}
 	return rep, nil
-}
-
-// matchHistory records each reply's outcome in the send history of the set
-// it answers.
-func (f *fetcher) matchHistory(out []FetchedReply) {
-	need := false
-	for _, r := range out {
-		need = need || (r.Reply != nil && r.Reply.SetKey() != "")
-	}
-	if !need {
-		return
-	}
-	hist, err := LoadHistory()
-	if err != nil {
-		f.historyErr = fmt.Errorf("the replies were kept, but the send history could not be read: %w", err)
-		return
-	}
-	for i := range out {
-		rep := out[i].Reply
-		if rep == nil || rep.SetKey() == "" {
-			continue
-		}
-		j := findSent(hist, rep.SetKey(), out[i].Env)
-		if j < 0 {
-			continue
-		}
-		var updated HistoryEntry
-		status := replyStatus(rep)
-		err := UpdateHistory(hist[j].ID, func(h *HistoryEntry) {
-			if status != nil && supersedes(status, h.Reply) {
-				h.Reply = status
-			}
-			updated = *h
-		})
-		if err != nil {
-			f.historyErr = fmt.Errorf("the replies were kept, but the send history could not be updated: %w", err)
-			continue
-		}
-		hist[j] = updated
-		out[i].History = &updated
-	}
-}
-
-// findSent returns the index of the history entry of set in env: the
-// latest completed send, or else the latest attempt; -1 if none.
-func findSent(hist []HistoryEntry, set string, env batch.Environment) int {
-	best := -1
-	for j, h := range hist {
-		if h.Set != set || (h.Env != "" && env != "" && h.Env != env) {
-			continue
-		}
-		if best < 0 {
-			best = j
-			continue
-		}
-		b := hist[best]
-		sent, bestSent := h.Result == ResultSent, b.Result == ResultSent
-		if sent && !bestSent || sent == bestSent && !h.Time.Before(b.Time) {
-			best = j
-		}
-	}
-	return best
-}
-
-// replyStatus is what the history keeps of a reply; nil for a reply that
-// says neither accepted nor refused.
-func replyStatus(rep *batch.Reply) *ReplyStatus {
-	if rep.ResultCode == "" || (rep.Kind != batch.KindACRF && rep.Kind != batch.KindNOTI) {
-		return nil
-	}
-	s := &ReplyStatus{Accepted: rep.Accepted, File: rep.FileName, Time: rep.Created}
-	if s.Time.IsZero() {
-		s.Time = time.Now()
-	}
-	for _, e := range rep.Errors {
-		s.Codes = append(s.Codes, e.ID)
-	}
-	return s
-}
-
-// supersedes reports whether a new reply status replaces the one kept: a
-// notification (the processing result) outranks an acknowledgement (the
-// receipt); between two of the same kind the later one wins.
-func supersedes(s, old *ReplyStatus) bool {
-	if old == nil {
-		return true
-	}
-	if a, b := replyRank(s.File), replyRank(old.File); a != b {
-		return a > b
-	}
-	return !s.Time.Before(old.Time)
-}
-
-func replyRank(file string) int {
-	f := strings.Split(file, ".")
-	if len(f) < 2 {
-		return 0
-	}
-	switch f[1] {
-	case batch.KindNOTI:
-		return 2
-	case batch.KindACRF:
-		return 1
-	}
-	return 0
 }
 
 // progressWriter reports the bytes written through it.

@@ -42,9 +42,10 @@ type SendOptions struct {
 	// Redial opens a new connection for a retry. Without it nothing is
 	// retried. Send sets it.
 	Redial func(ctx context.Context) (Transport, error)
-	// Endpoint names the server in the history (Send sets it).
+	// Endpoint names the server (Send sets it).
 	Endpoint string
-	// NoHistory leaves the send history alone.
+	// NoHistory is kept for callers of earlier versions: the send history
+	// is gone, the ledger (package workflow) records every send.
 	NoHistory bool
 
 	ownTransport bool // SendSet closes the transport it was given
@@ -170,7 +171,7 @@ func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 type SendResult struct {
 	Plan      Plan
 	Files     []FileRecord // what was uploaded, with its SHA-256
-	HistoryID string
+	HistoryID string       // unused: the ledger (package workflow) records sends
 	Retries   int // how many times a step was tried again
 	Duration  time.Duration
 	DryRun    bool
@@ -239,8 +240,7 @@ func Send(ctx context.Context, ep Endpoint, auth Auth, set batch.Set, opts SendO
 // checked before the next step, and the GO is sent only once every other
 // file is verified on the server. After a network failure SendSet closes
 // t and goes on over a new connection from opts.Redial (which it closes
-// itself); t may be nil when opts.Redial is set. Every send (not a dry
-// run) is recorded in the history.
+// itself); t may be nil when opts.Redial is set.
 func SendSet(ctx context.Context, t Transport, set batch.Set, opts SendOptions) (*SendResult, error) {
 	plan, err := CheckSet(set, opts.SignTest)
 	if err != nil {
@@ -263,18 +263,6 @@ func sendPlan(ctx context.Context, t Transport, plan *Plan, opts SendOptions) (*
 		s.t.Close()
 	}
 	res.Files, res.Retries, res.Duration = s.records(), s.retried, time.Since(start)
-	if !opts.NoHistory {
-		h := HistoryEntry{Set: set.Key(), Env: set.Base.Env, Dir: set.Dir, Files: res.Files, Endpoint: opts.Endpoint, Time: start, Result: ResultSent}
-		h.ID = newHistoryID(start)
-		if err != nil {
-			h.Result = "failed: " + err.Error()
-		}
-		if herr := AppendHistory(h); herr != nil && err == nil {
-			// The set is on its way: say so, and that only the record failed.
-			return res, fmt.Errorf("the set was sent, but recording it in the history failed: %w", herr)
-		}
-		res.HistoryID = h.ID
-	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			err = fmt.Errorf("cancelled: %w", err)

@@ -1,0 +1,140 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/uploader"
+)
+
+// SendRequest is one set to send to one account.
+type SendRequest struct {
+	Endpoint uploader.Endpoint
+	Auth     uploader.Auth
+	Set      batch.Set
+	// Plan is the checked set (uploader.CheckSet), when the caller already
+	// has it; it opens the record's timeline with the digests checked.
+	Plan *uploader.Plan
+	// Again sends a set the ledger shows as already sent, accepted or
+	// GO-uncertain for this account: a deliberate second send.
+	Again   bool
+	Options uploader.SendOptions
+	// Transport, when set, is used instead of dialling Endpoint (the
+	// caller keeps it open; see uploader.SendSet).
+	Transport uploader.Transport
+}
+
+// Account is the ledger's account of the request's endpoint.
+func (r *SendRequest) Account() string { return AccountOf(r.Endpoint.User, r.Endpoint.Host) }
+
+// CheckResend returns a MsgAlreadySent *Message when the ledger shows the
+// set as sent, accepted or GO-uncertain for the account, nil when it may
+// be sent.
+func (l *Ledger) CheckResend(account string, set batch.Set) error {
+	rec, err := l.Sent(account, set)
+	if err != nil || rec == nil {
+		return err
+	}
+	return alreadySent(rec)
+}
+
+func alreadySent(rec *Record) *Message {
+	return Msg(MsgAlreadySent, "set", rec.Set, "account", rec.Account, "state", string(rec.State),
+		"when", rec.When.Local().Format(TimeLayout))
+}
+
+// Send sends one set under the ledger's rules: refused when the ledger
+// shows it as already sent to the account (unless Again), refused at once
+// when another process is sending it, and every step recorded: sending,
+// then sent (with the SHA-256 of each file), send-failed (no GO left: safe
+// to send again) or GO-uncertain. The uploader's own history is not used.
+func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResult, error) {
+	account := req.Account()
+	if !req.Again {
+		if err := l.CheckResend(account, req.Set); err != nil {
+			return nil, err
+		}
+	}
+	var prepared []FileDigest
+	if req.Plan != nil {
+		for _, f := range req.Plan.Files {
+			prepared = append(prepared, FileDigest{Name: f.Name, Size: f.Size, SHA256: f.SHA256})
+		}
+	}
+	var prior *Record
+	release, err := l.Claim(account, req.Set, prepared, func(rec *Record) error {
+		prior = rec
+		// Looked at again inside the claim: another process may have
+		// finished sending the set a moment ago.
+		if !req.Again && rec != nil && rec.State.BlocksResend() {
+			return alreadySent(rec)
+		}
+		return nil
+	})
+	var busy *BusyError
+	if errors.As(err, &busy) {
+		return nil, &Message{Code: MsgBusy, Err: err, Args: map[string]string{"set": busy.Set, "account": busy.Account,
+			"pid": strconv.Itoa(busy.PID), "host": busy.Host, "since": busy.Since.Local().Format("2006-01-02 15:04:05")}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	opts := req.Options
+	opts.NoHistory = true
+	var res *uploader.SendResult
+	if req.Transport != nil {
+		res, err = uploader.SendSet(ctx, req.Transport, req.Set, opts)
+	} else {
+		res, err = uploader.Send(ctx, req.Endpoint, req.Auth, req.Set, opts)
+	}
+	ev := Event{State: StateSent, PID: os.Getpid()}
+	if res != nil {
+		for _, f := range res.Files {
+			ev.Files = append(ev.Files, FileDigest{Name: f.Name, Size: f.Size, SHA256: f.SHA256})
+		}
+	}
+	uncertain := false
+	if err != nil {
+		ev.State, ev.Note = StateSendFailed, err.Error()
+		var se *uploader.SendError
+		if errors.As(err, &se) && goMayHaveLeft(se, res, err) {
+			ev.State, uncertain = StateGOUncertain, true
+		}
+	}
+	_, rerr := l.Add(account, req.Set, ev)
+	if rerr == nil && ev.State == StateSendFailed && prior != nil && prior.State.BlocksResend() {
+		// A deliberate second send that stopped before its GO leaves the
+		// set where the first one had put it.
+		rerr = l.restore(*prior)
+	}
+	if rerr != nil && err == nil {
+		return res, &Message{Code: MsgRecordFailed, Args: map[string]string{"set": req.Set.Key()}, Err: rerr}
+	}
+	if uncertain {
+		return res, &Message{Code: MsgGOUncertain, Args: map[string]string{"set": req.Set.Key(), "account": account}, Err: err}
+	}
+	return res, err
+}
+
+// goMayHaveLeft reports whether a stopped send may have delivered its GO:
+// the uploader says so, or the send was cancelled once every other file
+// was on the server, when the GO was the step under way.
+func goMayHaveLeft(se *uploader.SendError, res *uploader.SendResult, err error) bool {
+	if se.GOUncertain {
+		return true
+	}
+	if !errors.Is(err, context.Canceled) || res == nil {
+		return false
+	}
+	return len(res.Plan.Files) > 0 && len(se.OnServer) >= len(res.Plan.Files)-1
+}
+
+// DescribeState is a one-line English account of a record, for logs.
+func DescribeState(r Record) string {
+	return fmt.Sprintf("%s %s %s %s", r.State, r.Account, r.Env, r.Set)
+}
