@@ -1,9 +1,9 @@
 package app
 
 import (
+	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -13,21 +13,26 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/expeditor-be/expeditor/batch"
-	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
-// historyStep is step 6: every set sent, with its reply status; a set can
-// be re-opened.
+// historyStep is step 6: the ledger, one row per declaration set and
+// account with its current state and codes; a row's timeline shows when
+// it is selected, and its set can be re-opened.
 type historyStep struct {
 	u       *UI
 	content fyne.CanvasObject
 
 	list         *widget.List
-	entries      []uploader.HistoryEntry
+	entries      []workflow.Record
 	selected     int
 	reopenButton *widget.Button
 	message      *widget.Label
+	timeline     *widget.Label
 }
+
+// historyLimit is how many declarations the History shows, newest first.
+const historyLimit = 1000
 
 func newHistoryStep(u *UI) *historyStep {
 	h := &historyStep{u: u, selected: -1}
@@ -56,63 +61,115 @@ func newHistoryStep(u *UI) *historyStep {
 	h.list.OnSelected = func(id widget.ListItemID) {
 		h.selected = id
 		h.reopenButton.Enable()
+		h.showTimeline(h.entries[id])
 	}
 	h.reopenButton = widget.NewButtonWithIcon(lang.L("history.reopen"), theme.FolderOpenIcon(), h.reopen)
 	h.reopenButton.Disable()
 	h.message = widget.NewLabel("")
 	h.message.Wrapping = fyne.TextWrapWord
+	h.timeline = widget.NewLabel("")
+	h.timeline.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(heading(lang.L("step.history")), container.NewHBox(h.reopenButton), h.message)
-	h.content = container.NewBorder(top, nil, nil, nil, h.list)
+	h.content = container.NewBorder(top, container.NewVScroll(h.timeline), nil, nil, h.list)
 	return h
 }
 
-// refresh reads the send history, newest first.
+// refresh reads the ledger, newest first, off the UI goroutine.
 func (h *historyStep) refresh() {
-	entries, err := uploader.LoadHistory()
-	if err != nil {
-		h.u.log.Errorf("reading the history: %v", err)
-		h.message.SetText(explain(err))
-	}
-	slices.SortFunc(entries, func(a, b uploader.HistoryEntry) int { return b.Time.Compare(a.Time) })
-	h.entries = entries
-	h.selected = -1
-	h.list.UnselectAll()
-	h.reopenButton.Disable()
-	if len(entries) == 0 && err == nil {
-		h.message.SetText(lang.L("history.empty"))
-	} else if err == nil {
-		h.message.SetText("")
-	}
-	h.list.Refresh()
-}
-
-// historyLine is one set sent, with its reply status.
-func historyLine(e uploader.HistoryEntry) string {
-	status := lang.L("history.waiting")
-	switch {
-	case e.Result != uploader.ResultSent:
-		status = lang.L("history.failed", map[string]any{"Result": e.Result})
-	case e.Reply != nil && e.Reply.Accepted:
-		status = lang.L("replies.accepted")
-	case e.Reply != nil:
-		status = lang.L("replies.refused")
-		if len(e.Reply.Codes) > 0 {
-			status += " (" + strings.Join(e.Reply.Codes, ", ") + ")"
+	var entries []workflow.Record
+	h.u.tasks.run(func(ctx context.Context) error {
+		l, err := workflow.OpenLedger()
+		if err != nil {
+			return err
 		}
-	}
-	return e.Time.Local().Format("02/01/2006 15:04") + "  " + e.Set + "  →  " + e.Endpoint + "  ·  " + status
+		defer l.Close()
+		entries, err = l.List(workflow.Query{Limit: historyLimit})
+		return err
+	}, func(err error) {
+		if err != nil {
+			h.u.log.Errorf("reading the ledger: %v", err)
+			h.message.SetText(explain(err))
+		}
+		h.entries = entries
+		h.selected = -1
+		h.list.UnselectAll()
+		h.reopenButton.Disable()
+		h.timeline.SetText("")
+		if len(entries) == 0 && err == nil {
+			h.message.SetText(lang.L("history.empty"))
+		} else if err == nil {
+			h.message.SetText("")
+		}
+		h.list.Refresh()
+	})
 }
 
-func historyIcon(e uploader.HistoryEntry) fyne.Resource {
+// stateText is a ledger state in the user's language.
+func stateText(s workflow.State) string {
+	return lang.L("state." + string(s))
+}
+
+// historyLine is one declaration set for one account, with its state and
+// the codes of its last reply (refusals included).
+func historyLine(e workflow.Record) string {
+	status := stateText(e.State)
+	if len(e.Codes) > 0 {
+		status += " (" + strings.Join(e.Codes, ", ") + ")"
+	}
+	account := e.Account
+	if account == "" {
+		account = "-"
+	}
+	return e.Updated.Local().Format("02/01/2006 15:04") + "  " + e.Set + "  →  " + account + "  ·  " + status
+}
+
+func historyIcon(e workflow.Record) fyne.Resource {
 	switch {
-	case e.Result != uploader.ResultSent:
-		return theme.WarningIcon()
-	case e.Reply != nil && e.Reply.Accepted:
+	case e.State.Accepted():
 		return theme.ConfirmIcon()
-	case e.Reply != nil:
+	case e.State.Refused():
 		return theme.ErrorIcon()
+	case e.State == workflow.StateSendFailed || e.State == workflow.StateGOUncertain:
+		return theme.WarningIcon()
 	}
 	return theme.HistoryIcon()
+}
+
+// showTimeline reads the record's events off the UI goroutine and shows
+// them under the list.
+func (h *historyStep) showTimeline(r workflow.Record) {
+	var events []workflow.Event
+	h.u.tasks.run(func(ctx context.Context) error {
+		l, err := workflow.OpenLedger()
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		events, err = l.Timeline(r.ID)
+		return err
+	}, func(err error) {
+		if err != nil {
+			h.timeline.SetText(explain(err))
+			return
+		}
+		h.timeline.SetText(timelineText(events))
+	})
+}
+
+// timelineText is one line per event.
+func timelineText(events []workflow.Event) string {
+	var b strings.Builder
+	for _, ev := range events {
+		b.WriteString(ev.Time.Local().Format("02/01/2006 15:04:05") + "  " + stateText(ev.State))
+		if len(ev.Codes) > 0 {
+			b.WriteString(" (" + strings.Join(ev.Codes, ", ") + ")")
+		}
+		if ev.Reply != "" {
+			b.WriteString("  " + ev.Reply)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // reopen makes the selected set the current declaration again.

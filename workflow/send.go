@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/expeditor-be/expeditor/batch"
@@ -54,6 +55,9 @@ func alreadySent(rec *Record) *Message {
 // to send again) or GO-uncertain. The uploader's own history is not used.
 func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResult, error) {
 	account := req.Account()
+	if abs, err := filepath.Abs(req.Set.Dir); err == nil {
+		req.Set.Dir = abs // the record says where the set is, to open it again
+	}
 	if !req.Again {
 		if err := l.CheckResend(account, req.Set); err != nil {
 			return nil, err
@@ -77,7 +81,7 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 	})
 	var busy *BusyError
 	if errors.As(err, &busy) {
-		return nil, &Message{Code: MsgBusy, Err: err, Args: map[string]string{"set": busy.Set, "account": busy.Account,
+		return nil, &Message{Code: MsgBusy, Args: map[string]string{"set": busy.Set, "account": busy.Account,
 			"pid": strconv.Itoa(busy.PID), "host": busy.Host, "since": busy.Since.Local().Format("2006-01-02 15:04:05")}}
 	}
 	if err != nil {

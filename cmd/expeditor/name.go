@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 func init() {
@@ -81,14 +82,15 @@ func runName(env *cliEnv, args []string) error {
 	if _, known := batch.Applications[*app]; !known {
 		fmt.Fprintf(env.stderr, "expeditor: warning: %s is not an application code Expeditor knows; check it before sending\n", *app)
 	}
-	journal, err := batch.OpenJournal()
+	ledger, err := workflow.OpenLedger()
 	if err != nil {
 		return err
 	}
-	_, dst, err := batch.NameDeclaration(context.Background(), journal, src, dir, n)
+	defer ledger.Close()
+	_, dst, err := batch.NameDeclaration(context.Background(), ledger, src, dir, n)
 	var ne *batch.NameError
 	switch {
-	case errors.As(err, &ne) && ne.Code == 133:
+	case errors.As(err, &ne) && ne.Code == batch.CodeAlreadySent:
 		return withHint(err, "leave out --seq to get the next free number")
 	case errors.Is(err, batch.ErrEmptyDeclaration):
 		return withHint(err, "export the declaration again from your payroll software")

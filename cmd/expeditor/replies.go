@@ -12,6 +12,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 func init() {
@@ -35,7 +36,7 @@ func runReplies(env *cliEnv, args []string) error {
 	fset.StringVar(&conn.passwordFile, "password-file", "", "read the FTP password (or SFTP key passphrase) from FILE")
 	fset.StringVar(&conn.acceptHostKey, "accept-host-key", "", "trust an SFTP server whose key has this fingerprint (SHA256:...)")
 	envFlag := fset.String("env", "all", "reply folders to read: R (OUT), T (OUTTEST), S (OUTTEST-S) or all")
-	to := fset.String("to", "", "keep the replies in DIR (default: the replies folder of the configuration folder)")
+	to := fset.String("to", "", "keep the replies in DIR (default: the account's folder in the replies folder of the configuration folder)")
 	del := fset.Bool("delete", false, "delete each reply from the server once it is safely kept")
 	langFlag := fset.String("lang", "", "explain in en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
 	pos, err := parseFlags(fset, args)
@@ -56,32 +57,37 @@ func runReplies(env *cliEnv, args []string) error {
 	if *langFlag != "" && batch.NormalizeLang(*langFlag) != strings.ToLower(*langFlag) {
 		return usagef("--lang %q: use en, fr, nl or de", *langFlag)
 	}
-	dir := *to
-	if dir == "" {
-		home, err := batch.Home()
-		if err != nil {
-			return err
-		}
-		dir = filepath.Join(home, "replies")
-	}
-	if abs, err := filepath.Abs(dir); err == nil {
-		dir = abs // the report says where each file is; a full path is unambiguous
-	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t, where, err := repliesDial(ctx, env, &conn)
+	t, ep, err := repliesDial(ctx, env, &conn)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
+	where := ep.String()
+	account := workflow.AccountOf(ep.User, ep.Host)
+	dir := *to
+	if dir == "" {
+		// Each account numbers its replies itself: one folder per account.
+		if dir, err = workflow.RepliesDir(account); err != nil {
+			return err
+		}
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // the report says where each file is; a full path is unambiguous
+	}
+	ledger, err := workflow.OpenLedger()
+	if err != nil {
+		return err
+	}
+	defer ledger.Close()
 
 	opts := uploader.FetchOptions{Envs: envs, Dir: dir, Delete: *del, SkipMissingFolders: all}
 	prog := newProgressPrinter(env.stderr)
 	if prog.tty { // off a terminal the report says enough
 		opts.Progress = prog.update
 	}
-	got, err := uploader.FetchReplies(ctx, t, opts)
+	got, err := ledger.FetchReplies(ctx, t, account, opts)
 	prog.finish()
 	printReplies(env, got, dir, where, envs, lang)
 	if err != nil {
@@ -126,26 +132,26 @@ func repliesLang(flagValue string) string {
 
 // repliesDial connects to --from or --profile, with the connection flags
 // and password rules of send.
-func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Transport, string, error) {
+func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Transport, uploader.Endpoint, error) {
 	if f.to != "" {
 		if _, err := uploader.ParseEndpoint(f.to); err != nil {
-			return nil, "", withHint(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
+			return nil, uploader.Endpoint{}, withHint(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
 		}
 	}
 	ep, auth, builtin, _, err := f.endpoint(env)
 	if err != nil {
-		return nil, "", err
+		return nil, ep, err
 	}
 	if !builtin {
 		if auth, err = f.auth(env, ep, auth); err != nil {
-			return nil, "", err
+			return nil, ep, err
 		}
 	}
 	t, err := uploader.Dial(ctx, ep, auth)
 	if err != nil {
-		return nil, "", explainSendError(err, f)
+		return nil, ep, explainSendError(err, f)
 	}
-	return t, ep.String(), nil
+	return t, ep, nil
 }
 
 // repliesWords are the labels of the report in each language.
@@ -155,7 +161,8 @@ var repliesWords = map[string]map[string]string{
 		"ACRF": "acknowledgement of receipt", "NOTI": "notification", "other": "reply",
 		"set": "set", "next": "next step", "kept": "kept in", "unpacked": "unpacked from",
 		"deleted": "deleted from the server", "left": "left on the server",
-		"sent": "sent on %s", "to": "to %s", "notsent": "not in Expeditor's send history",
+		"sent": "sent on %s", "to": "to %s", "notsent": "not in Expeditor's ledger for this account",
+		"already": "already accepted on %s; this refusal is for a second copy of the same name: nothing to do",
 		"more": "%d more not shown", "diagnosis": "diagnosis", ":": ":",
 	},
 	batch.French: {
@@ -163,7 +170,8 @@ var repliesWords = map[string]map[string]string{
 		"ACRF": "accusé de réception", "NOTI": "notification", "other": "réponse",
 		"set": "lot", "next": "à faire", "kept": "gardé dans", "unpacked": "extrait de",
 		"deleted": "supprimé du serveur", "left": "laissé sur le serveur",
-		"sent": "envoyé le %s", "to": "à %s", "notsent": "absent de l'historique d'envoi d'Expeditor",
+		"sent": "envoyé le %s", "to": "à %s", "notsent": "absent du registre d'Expeditor pour ce compte",
+		"already": "déjà accepté le %s ; ce refus concerne une seconde copie du même nom : rien à faire",
 		"more": "%d autres non affichées", "diagnosis": "diagnostic", ":": " :",
 	},
 	batch.Dutch: {
@@ -171,7 +179,8 @@ var repliesWords = map[string]map[string]string{
 		"ACRF": "ontvangstbewijs", "NOTI": "notificatie", "other": "antwoord",
 		"set": "reeks", "next": "volgende stap", "kept": "bewaard in", "unpacked": "uitgepakt uit",
 		"deleted": "verwijderd van de server", "left": "op de server gelaten",
-		"sent": "verstuurd op %s", "to": "naar %s", "notsent": "niet in de verzendgeschiedenis van Expeditor",
+		"sent": "verstuurd op %s", "to": "naar %s", "notsent": "niet in het register van Expeditor voor deze account",
+		"already": "al aanvaard op %s; deze weigering geldt een tweede kopie met dezelfde naam: niets te doen",
 		"more": "nog %d niet getoond", "diagnosis": "diagnose", ":": ":",
 	},
 	batch.German: {
@@ -179,14 +188,15 @@ var repliesWords = map[string]map[string]string{
 		"ACRF": "Empfangsbestätigung", "NOTI": "Benachrichtigung", "other": "Antwort",
 		"set": "Paket", "next": "nächster Schritt", "kept": "gespeichert in", "unpacked": "entpackt aus",
 		"deleted": "vom Server gelöscht", "left": "auf dem Server belassen",
-		"sent": "gesendet am %s", "to": "an %s", "notsent": "nicht im Sendeverlauf von Expeditor",
+		"sent": "gesendet am %s", "to": "an %s", "notsent": "nicht im Register von Expeditor für dieses Konto",
+		"already": "bereits am %s angenommen; diese Ablehnung betrifft eine zweite Kopie desselben Namens: nichts zu tun",
 		"more": "%d weitere nicht angezeigt", "diagnosis": "Diagnose", ":": ":",
 	},
 }
 
 // printReplies tells, reply by reply, what the transfer point answered and
 // what to do, then where everything was kept.
-func printReplies(env *cliEnv, got []uploader.FetchedReply, dir, where string, envs []batch.Environment, lang string) {
+func printReplies(env *cliEnv, got []workflow.Reply, dir, where string, envs []batch.Environment, lang string) {
 	w := repliesWords[lang]
 	out := env.stdout
 	var other, pending, accepted, refused int
@@ -237,6 +247,11 @@ func printReplies(env *cliEnv, got []uploader.FetchedReply, dir, where string, e
 				break
 			}
 			x := e.Explain(lang)
+			if r.AlreadyAccepted != nil && e.Code == batch.CodeAlreadySent {
+				// Never "send it again under a new number": the first
+				// copy was accepted.
+				x.Next = fmt.Sprintf(w["already"], r.AlreadyAccepted.Args["when"])
+			}
 			id := e.ID
 			if e.Class != "" {
 				id += " (" + e.Class + ")"
@@ -247,11 +262,9 @@ func printReplies(env *cliEnv, got []uploader.FetchedReply, dir, where string, e
 		if len(rep.Errors) <= maxShown && rep.MoreErrors > 0 {
 			fmt.Fprintf(out, "  "+w["more"]+"\n", rep.MoreErrors)
 		}
-		if h := r.History; h != nil {
-			line := fmt.Sprintf(w["sent"], h.Time.Local().Format("2006-01-02 15:04"))
-			if h.Endpoint != "" {
-				line += " " + fmt.Sprintf(w["to"], h.Endpoint)
-			}
+		if r.Record != nil && !r.Sent.Time.IsZero() {
+			line := fmt.Sprintf(w["sent"], r.Sent.Time.Local().Format("2006-01-02 15:04"))
+			line += " " + fmt.Sprintf(w["to"], r.Record.Account)
 			fmt.Fprintf(out, "  %s\n", line)
 		} else {
 			fmt.Fprintf(out, "  %s\n", w["notsent"])

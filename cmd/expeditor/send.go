@@ -16,6 +16,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 func init() {
@@ -23,7 +24,7 @@ func init() {
 		name:    "send",
 		summary: "send signed sets to the transfer point (FI, FS, then GO)",
 		usage: "send (--to URL | --profile NAME) [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE]\n" +
-			"       [--accept-host-key SHA256:...] [--sign-test] [--retries N] [--dry-run] FI...",
+			"       [--accept-host-key SHA256:...] [--sign-test] [--retries N] [--again] [--dry-run] FI...",
 		run: runSend,
 	})
 }
@@ -189,6 +190,19 @@ func explainSendError(err error, f *sendFlags) error {
 	case errors.Is(err, context.Canceled):
 		return err
 	}
+	var m *workflow.Message
+	if errors.As(err, &m) {
+		switch m.Code {
+		case workflow.MsgAlreadySent:
+			return withHint(err, "fetch the replies to see what the transfer point answered: expeditor replies; to send it to this account once more anyway, add --again")
+		case workflow.MsgBusy:
+			return withHint(err, "wait for that send to finish, then look at it with: expeditor status %s", m.Args["set"])
+		case workflow.MsgGOUncertain:
+			return withHint(err, "fetch the replies before sending again (expeditor replies): the acknowledgement says whether it arrived; send again with --again only if none comes")
+		case workflow.MsgRecordFailed:
+			return withHint(err, "the set is on its way; do not send it again")
+		}
+	}
 	var se *uploader.SendError
 	if errors.As(err, &se) {
 		if se.GOUncertain {
@@ -207,6 +221,7 @@ func runSend(env *cliEnv, args []string) error {
 	fset.BoolVar(&opts.SignTest, "sign-test", false, "test (T) and simulation (S) sets are signed too: send their FS files")
 	fset.IntVar(&opts.Retries, "retries", 0, "how many times to try again after a network failure (default 3, -1 for none)")
 	fset.BoolVar(&opts.DryRun, "dry-run", false, "check the sets and show what would be sent where, without connecting")
+	again := fset.Bool("again", false, "send sets the ledger shows as already sent to this account (a deliberate second send)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -251,8 +266,22 @@ func runSend(env *cliEnv, args []string) error {
 		sets, plans = append(sets, set), append(plans, plan)
 	}
 	where := "the transfer point"
+	var ledger *workflow.Ledger
 	if haveEP {
 		where = ep.String()
+		if ledger, err = workflow.OpenLedger(); err != nil {
+			return err
+		}
+		defer ledger.Close()
+		account := workflow.AccountOf(ep.User, ep.Host)
+		for _, set := range sets {
+			if *again {
+				break
+			}
+			if err := ledger.CheckResend(account, set); err != nil {
+				return explainSendError(err, &f)
+			}
+		}
 	}
 	if opts.DryRun {
 		for _, plan := range plans {
@@ -274,7 +303,7 @@ func runSend(env *cliEnv, args []string) error {
 	prog := newProgressPrinter(env.stderr)
 	opts.Progress = prog.update
 	for i, set := range sets {
-		res, err := uploader.Send(ctx, ep, auth, set, opts)
+		res, err := ledger.Send(ctx, workflow.SendRequest{Endpoint: ep, Auth: auth, Set: set, Plan: plans[i], Again: *again, Options: opts})
 		prog.finish()
 		if err != nil {
 			if i > 0 {
