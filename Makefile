@@ -23,14 +23,18 @@ deps-test:
 	@scripts/deps.sh test
 
 # The whole suite: formatting, vet, a cgo-free build of everything but the
-# GUI (the PKCS#11 stub), and every test against real OpenSSL, SoftHSM2,
-# vsftpd and sshd.
+# GUI (the PKCS#11 stub), the headless CLI (-tags nogui, no Fyne linked),
+# and every test against real OpenSSL, SoftHSM2, vsftpd and sshd; the CLI
+# transcripts run a second time with the headless build.
 test: deps-test
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	CGO_ENABLED=0 $(GO) build ./batch/... ./signer/... ./uploader/... ./internal/...
+	CGO_ENABLED=0 $(GO) build ./batch/... ./signer/... ./uploader/... ./internal/... ./workflow/...
+	$(GO) build -tags nogui -o /dev/null ./cmd/expeditor
+	@if $(GO) list -tags nogui -deps ./cmd/expeditor | grep -q '^fyne.io/'; then echo "the headless build links Fyne"; exit 1; fi
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 30m -tags nogui ./cmd/expeditor
 
 # The Linux archive and the Windows .exe (cross-built with mingw-w64) in dist/.
 package:

@@ -16,7 +16,6 @@ import (
 
 	"github.com/zalando/go-keyring"
 	"golang.org/x/crypto/ssh"
-
 )
 
 func TestParseEndpoint(t *testing.T) {

@@ -172,7 +172,7 @@ type SendResult struct {
 	Plan      Plan
 	Files     []FileRecord // what was uploaded, with its SHA-256
 	HistoryID string       // unused: the ledger (package workflow) records sends
-	Retries   int // how many times a step was tried again
+	Retries   int          // how many times a step was tried again
 	Duration  time.Duration
 	DryRun    bool
 }

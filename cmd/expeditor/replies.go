@@ -162,8 +162,8 @@ var repliesWords = map[string]map[string]string{
 		"set": "set", "next": "next step", "kept": "kept in", "unpacked": "unpacked from",
 		"deleted": "deleted from the server", "left": "left on the server",
 		"sent": "sent on %s", "to": "to %s", "notsent": "not in Expeditor's ledger for this account",
-		"already": "already accepted on %s; this refusal is for a second copy of the same name: nothing to do",
 		"more": "%d more not shown", "diagnosis": "diagnosis", ":": ":",
+		"already": "already accepted on %s; this refusal is for a second copy of the same name: nothing to do",
 	},
 	batch.French: {
 		"accepted": "ACCEPTÉ", "refused": "REFUSÉ", "unknown": "SANS RÉSULTAT",
@@ -171,8 +171,8 @@ var repliesWords = map[string]map[string]string{
 		"set": "lot", "next": "à faire", "kept": "gardé dans", "unpacked": "extrait de",
 		"deleted": "supprimé du serveur", "left": "laissé sur le serveur",
 		"sent": "envoyé le %s", "to": "à %s", "notsent": "absent du registre d'Expeditor pour ce compte",
-		"already": "déjà accepté le %s ; ce refus concerne une seconde copie du même nom : rien à faire",
 		"more": "%d autres non affichées", "diagnosis": "diagnostic", ":": " :",
+		"already": "déjà accepté le %s ; ce refus concerne une seconde copie du même nom : rien à faire",
 	},
 	batch.Dutch: {
 		"accepted": "AANVAARD", "refused": "GEWEIGERD", "unknown": "GEEN RESULTAAT",
@@ -180,8 +180,8 @@ var repliesWords = map[string]map[string]string{
 		"set": "reeks", "next": "volgende stap", "kept": "bewaard in", "unpacked": "uitgepakt uit",
 		"deleted": "verwijderd van de server", "left": "op de server gelaten",
 		"sent": "verstuurd op %s", "to": "naar %s", "notsent": "niet in het register van Expeditor voor deze account",
-		"already": "al aanvaard op %s; deze weigering geldt een tweede kopie met dezelfde naam: niets te doen",
 		"more": "nog %d niet getoond", "diagnosis": "diagnose", ":": ":",
+		"already": "al aanvaard op %s; deze weigering geldt een tweede kopie met dezelfde naam: niets te doen",
 	},
 	batch.German: {
 		"accepted": "ANGENOMMEN", "refused": "ABGELEHNT", "unknown": "KEIN ERGEBNIS",
@@ -189,8 +189,8 @@ var repliesWords = map[string]map[string]string{
 		"set": "Paket", "next": "nächster Schritt", "kept": "gespeichert in", "unpacked": "entpackt aus",
 		"deleted": "vom Server gelöscht", "left": "auf dem Server belassen",
 		"sent": "gesendet am %s", "to": "an %s", "notsent": "nicht im Register von Expeditor für dieses Konto",
-		"already": "bereits am %s angenommen; diese Ablehnung betrifft eine zweite Kopie desselben Namens: nichts zu tun",
 		"more": "%d weitere nicht angezeigt", "diagnosis": "Diagnose", ":": ":",
+		"already": "bereits am %s angenommen; diese Ablehnung betrifft eine zweite Kopie desselben Namens: nichts zu tun",
 	},
 }
 
