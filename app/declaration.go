@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // prefSender remembers the sender number typed in the naming form.
@@ -369,11 +370,12 @@ func (d *declarationStep) copyUnderName() {
 	d.progress.Start()
 	var dst string
 	d.u.tasks.run(func(ctx context.Context) error {
-		journal, err := batch.OpenJournal()
+		ledger, err := workflow.OpenLedger()
 		if err != nil {
 			return err
 		}
-		_, dst, err = batch.NameDeclaration(ctx, journal, src, dir, n)
+		defer ledger.Close()
+		_, dst, err = batch.NameDeclaration(ctx, ledger, src, dir, n)
 		return err
 	}, func(err error) {
 		d.progress.Stop()
@@ -381,7 +383,7 @@ func (d *declarationStep) copyUnderName() {
 		d.nameButton.Enable()
 		var ne *batch.NameError
 		switch {
-		case errors.As(err, &ne) && ne.Code == 133:
+		case errors.As(err, &ne) && ne.Code == batch.CodeAlreadySent:
 			d.u.log.Errorf("sequence number %s already used: %v", n.Seq, err)
 			d.updatePreview(true)
 			d.preview.SetText("⚠ " + lang.L("decl.form.err.taken", map[string]any{"Seq": n.Seq}))
@@ -403,11 +405,12 @@ func (d *declarationStep) copyUnderName() {
 // nextFreeSeq is the sequence number the journal would hand out next for
 // the name's sender, date and environment, skipping those files in dir use.
 func nextFreeSeq(dir string, n batch.Name) (int, error) {
-	j, err := batch.OpenJournal()
+	l, err := workflow.OpenLedger()
 	if err != nil {
 		return 0, err
 	}
-	return j.Peek(n.Sender, n.Date, n.Env, batch.SeqTakenIn(dir, n))
+	defer l.Close()
+	return l.Peek(n.Sender, n.Date, n.Env, batch.SeqTakenIn(dir, n))
 }
 
 // parseDay reads a date typed as DD/MM/YYYY (the Belgian way), D/M/YYYY,

@@ -40,6 +40,7 @@ func TestFirstRunPractice(t *testing.T) {
 	test.Tap(u.prep.prepareButton)
 	u.tasks.wait()
 	u.goTo(stepSend)
+	u.tasks.wait() // the set is checked in a task
 	test.Tap(u.send.sendButton)
 	u.tasks.wait()
 	if u.state.sent == "" {

@@ -152,6 +152,7 @@ func TestWholeFlowAgainstPracticePoint(t *testing.T) {
 	}
 
 	u.goTo(stepHistory)
+	u.tasks.wait() // the ledger is read in a task
 	if len(u.hist.entries) != 1 || u.hist.entries[0].Set != set.Key() {
 		t.Fatalf("history = %+v", u.hist.entries)
 	}
@@ -161,6 +162,10 @@ func TestWholeFlowAgainstPracticePoint(t *testing.T) {
 	// Re-open the set from the history.
 	u.state = flowState{profile: practiceProfile}
 	u.hist.list.Select(0)
+	u.tasks.wait()
+	if !strings.Contains(u.hist.timeline.Text, "sent, waiting for the reply") || !strings.Contains(u.hist.timeline.Text, "Accepted (acknowledgement)") {
+		t.Errorf("timeline:\n%s", u.hist.timeline.Text)
+	}
 	test.Tap(u.hist.reopenButton)
 	if u.current != stepDeclaration || u.state.fi != fi {
 		t.Errorf("re-open: step %d, declaration %q, want %s", u.current, u.state.fi, fi)
@@ -229,6 +234,7 @@ func TestCancelDuringUpload(t *testing.T) {
 		t.Fatalf("not prepared: %q", u.prep.message.Text)
 	}
 	u.goTo(stepSend)
+	u.tasks.wait()
 	cancelled := false
 	u.send.onProgress = func(file string, done, total int64) {
 		if !cancelled && strings.HasPrefix(file, "FS.") {

@@ -12,6 +12,7 @@ import (
 	"github.com/expeditor-be/expeditor/assets"
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // loadLang reads one embedded translation file.
@@ -62,6 +63,12 @@ func keysInCode(t *testing.T) map[string]string {
 	}
 	for _, code := range uploader.WarningCodes {
 		keys["chaman."+code] = "messages.go (chamanText)"
+	}
+	for _, st := range workflow.States {
+		keys["state."+string(st)] = "history.go (stateText)"
+	}
+	for _, code := range workflow.Codes {
+		keys["msg."+string(code)] = "messages.go (messageText)"
 	}
 	for _, code := range uploader.EndpointErrorCodes {
 		keys["endpoint."+code] = "messages.go (profileErrorText)"

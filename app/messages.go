@@ -22,6 +22,7 @@ import (
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/signer"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // explain puts an error in the user's words and language, with the next
@@ -56,6 +57,7 @@ func explainIn(err error, wrapped string) string {
 func explainKnown(err error) (string, bool) {
 	var (
 		se *uploader.SendError
+		wm *workflow.Message
 		ne *batch.NameError
 		pe *fs.PathError
 	)
@@ -119,6 +121,8 @@ func explainKnown(err error) (string, bool) {
 	// error carries it.
 	case errors.Is(err, uploader.ErrAlreadyOnServer):
 		return lang.L("send.already"), true
+	case errors.As(err, &wm):
+		return messageText(wm), true
 	case errors.As(err, &se):
 		return sendErrorText(se), true
 	case errors.Is(err, uploader.ErrIncomplete):
@@ -192,6 +196,19 @@ func connectionMessage(err error) string {
 		return s
 	}
 	return strings.TrimSuffix(explain(err), ".")
+}
+
+// messageText words a coded message of the workflow in the user's
+// language, from its code and arguments (never from its English text).
+func messageText(m *workflow.Message) string {
+	args := map[string]any{}
+	for k, v := range m.Args {
+		args[k] = v
+	}
+	if st, ok := m.Args["state"]; ok {
+		args["state"] = stateText(workflow.State(st))
+	}
+	return lang.L("msg."+string(m.Code), args)
 }
 
 // sendErrorText says what is on the server after a send that stopped.

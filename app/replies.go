@@ -16,6 +16,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // prefDeleteReplies remembers the "delete from the server" choice.
@@ -91,20 +92,17 @@ func (r *repliesStep) refresh() {
 	r.reloadKept()
 }
 
-// repliesDir is where replies are kept: "replies" in the configuration
-// folder.
-func repliesDir() (string, error) {
-	home, err := batch.Home()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(home, "replies"), nil
+// repliesDir is where the chosen account's replies are kept: its own
+// folder in the replies folder of the configuration folder (each account
+// numbers its replies itself, so two accounts' replies share names).
+func (u *UI) repliesDir() (string, error) {
+	return workflow.RepliesDir(u.chosenAccount())
 }
 
 // fetch brings the replies back.
 func (r *repliesStep) fetch() {
 	u := r.u
-	dir, err := repliesDir()
+	dir, err := u.repliesDir()
 	if err != nil {
 		r.message.SetText(explain(err))
 		return
@@ -114,7 +112,7 @@ func (r *repliesStep) fetch() {
 	r.busy.Show()
 	r.busy.Start()
 	r.message.SetText(lang.L("replies.fetching"))
-	var got []uploader.FetchedReply
+	var got []workflow.Reply
 	var kept []keptReply
 	u.tasks.run(func(ctx context.Context) error {
 		defer func() { kept, _ = loadKept(dir) }() // what is kept, even after a failure
@@ -127,7 +125,13 @@ func (r *repliesStep) fetch() {
 			return err
 		}
 		defer t.Close()
-		got, err = uploader.FetchReplies(ctx, t, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true})
+		l, err := workflow.OpenLedger()
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		account := workflow.AccountOf(c.ep.User, c.ep.Host)
+		got, err = l.FetchReplies(ctx, t, account, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true})
 		return err
 	}, func(err error) {
 		r.busy.Stop()
@@ -200,7 +204,7 @@ func loadKept(dir string) ([]keptReply, error) {
 
 // reloadKept reads the kept replies off the UI goroutine and shows them.
 func (r *repliesStep) reloadKept() {
-	dir, err := repliesDir()
+	dir, err := r.u.repliesDir()
 	if err != nil {
 		return
 	}

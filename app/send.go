@@ -18,6 +18,7 @@ import (
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
 	"github.com/expeditor-be/expeditor/uploader/practice"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // practiceProfile is the profile name of the built-in practice point; it
@@ -41,6 +42,7 @@ type sendStep struct {
 	profileInfo   *widget.Label
 	testButton    *widget.Button
 	sendButton    *widget.Button
+	againButton   *widget.Button
 	cancelButton  *widget.Button
 	summary       *widget.Label
 	message       *widget.Label
@@ -51,6 +53,13 @@ type sendStep struct {
 	// options maps the drop-down's text to profile names.
 	options map[string]string
 	cancel  func()
+	// sentBefore is the ledger's record of the set already sent to the
+	// chosen account (Send is disabled; "Send again" is the way); nil
+	// when the set may be sent.
+	sentBefore *workflow.Record
+	// checking counts the checks under way, so that only the last one
+	// updates the step.
+	checking int
 	// onProgress is called on each progress report (tests cancel from it).
 	onProgress func(file string, done, total int64)
 }
@@ -77,6 +86,8 @@ func newSendStep(u *UI) *sendStep {
 	s.testButton = widget.NewButtonWithIcon(lang.L("send.test"), theme.ViewRefreshIcon(), s.testConnection)
 	s.sendButton = widget.NewButtonWithIcon(lang.L("send.button"), theme.MailSendIcon(), s.sendSet)
 	s.sendButton.Importance = widget.HighImportance
+	s.againButton = widget.NewButtonWithIcon(lang.L("send.again"), theme.MailSendIcon(), s.confirmAgain)
+	s.againButton.Hide()
 	s.cancelButton = widget.NewButtonWithIcon(lang.L("cancel"), theme.CancelIcon(), func() {
 		if s.cancel != nil {
 			s.cancel()
@@ -98,7 +109,7 @@ func newSendStep(u *UI) *sendStep {
 		s.profileInfo,
 		widget.NewSeparator(),
 		s.summary,
-		container.NewHBox(s.sendButton, s.cancelButton),
+		container.NewHBox(s.sendButton, s.againButton, s.cancelButton),
 		s.filesBox,
 		s.message,
 		container.NewHBox(s.nextButton),
@@ -153,34 +164,134 @@ func (s *sendStep) showProfile() {
 	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"Address": p.Endpoint.String()}))
 }
 
-// refresh says what will be sent.
+// refresh says what will be sent, and whether the ledger shows the set
+// as already sent to the chosen account. The set is checked (its files
+// read) in a task, never on the UI goroutine.
 func (s *sendStep) refresh() {
 	u := s.u
 	if u.state.set == nil {
 		s.summary.SetText(lang.L("prep.noset"))
 		s.sendButton.Disable()
+		s.againButton.Hide()
 		return
 	}
 	set := *u.state.set
-	plan, err := uploader.CheckSet(set, u.signTest())
-	if err != nil {
-		s.summary.SetText(explainIn(err, lang.L("send.notready", map[string]any{"Error": explain(err)})))
-		s.sendButton.Disable()
+	signTest := u.signTest()
+	account := u.chosenAccount()
+	s.sendButton.Disable()
+	s.summary.SetText(lang.L("send.checking"))
+	s.checking++
+	mine := s.checking
+	var (
+		plan *uploader.Plan
+		rec  *workflow.Record
+	)
+	u.tasks.run(func(ctx context.Context) error {
+		var err error
+		if plan, err = uploader.CheckSet(set, signTest); err != nil {
+			return err
+		}
+		if account == "" {
+			return nil
+		}
+		l, err := workflow.OpenLedger()
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		rec, err = l.Sent(account, set)
+		return err
+	}, func(err error) {
+		if mine != s.checking {
+			return // a newer check is under way
+		}
+		s.sentBefore = rec
+		s.againButton.Hide()
+		if err != nil {
+			s.summary.SetText(explainIn(err, lang.L("send.notready", map[string]any{"Error": explain(err)})))
+			s.sendButton.Disable()
+			return
+		}
+		var names []string
+		for _, f := range plan.Files {
+			names = append(names, f.Name)
+		}
+		summary := lang.L("send.summary", map[string]any{"Files": strings.Join(names, ", "), "Folder": plan.Folder})
+		if rec != nil {
+			// Sent to this account already: the reason on screen, and
+			// only a deliberate "Send again".
+			summary += "\n\n" + alreadySentText(*rec)
+			s.sendButton.Disable()
+			if s.cancel == nil {
+				s.againButton.Show()
+			}
+		} else if s.cancel == nil {
+			s.sendButton.Enable()
+		}
+		s.summary.SetText(summary)
+		if u.state.sent == set.Key() {
+			s.nextButton.Enable()
+		} else {
+			s.nextButton.Disable()
+		}
+	})
+}
+
+// alreadySentText says that the ledger shows a set as sent to an account,
+// in which state since when.
+func alreadySentText(r workflow.Record) string {
+	return lang.L("send.sentbefore", map[string]any{"Set": r.Set, "Account": r.Account,
+		"State": stateText(r.State), "When": r.When.Local().Format("02/01/2006 15:04")})
+}
+
+// confirmAgain asks before sending a set the ledger shows as already sent.
+func (s *sendStep) confirmAgain() {
+	if s.sentBefore == nil {
 		return
 	}
-	var names []string
-	for _, f := range plan.Files {
-		names = append(names, f.Name)
+	l := widget.NewLabel(alreadySentText(*s.sentBefore) + "\n\n" + lang.L("send.again.question"))
+	l.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(lang.L("send.again.title"), lang.L("send.again"), lang.L("cancel"), l, func(ok bool) {
+		if ok {
+			s.send(true)
+		}
+	}, s.u.window)
+	d.Resize(fyne.NewSize(560, 280))
+	d.Show()
+}
+
+// chosenAccount is the ledger's account of the chosen profile (user@host),
+// without connecting; empty when the profile cannot be read.
+func (u *UI) chosenAccount() string {
+	name := u.state.profile
+	if name == practiceProfile || name == "" {
+		host, _, _ := strings.Cut(practice.DefaultListen, ":")
+		if url, ok := practiceRunning(); ok {
+			if ep, err := uploader.ParseEndpoint(url); err == nil {
+				host = ep.Host
+			}
+		}
+		return workflow.AccountOf(practice.DefaultUser, host)
 	}
-	s.summary.SetText(lang.L("send.summary", map[string]any{"Files": strings.Join(names, ", "), "Folder": plan.Folder}))
-	if s.cancel == nil {
-		s.sendButton.Enable()
+	p, err := uploader.FindProfile(name)
+	if err != nil {
+		return ""
 	}
-	if u.state.sent == set.Key() {
-		s.nextButton.Enable()
-	} else {
-		s.nextButton.Disable()
+	return workflow.AccountOf(p.Endpoint.User, p.Endpoint.Host)
+}
+
+// practiceRunning is the address of the practice point of the
+// configuration folder when one runs.
+func practiceRunning() (string, bool) {
+	root, err := practice.DefaultRoot()
+	if err != nil {
+		return "", false
 	}
+	addr, ok := practice.Running(context.Background(), root)
+	if !ok {
+		return "", false
+	}
+	return "ftp://" + practice.DefaultUser + "@" + addr, true
 }
 
 // connection is an endpoint and what opens it, resolved off the UI
@@ -343,31 +454,27 @@ func (s *sendStep) testConnection() {
 }
 
 // sendSet uploads the set with a progress bar per file.
-func (s *sendStep) sendSet() {
+func (s *sendStep) sendSet() { s.send(false) }
+
+// send checks the set, then uploads it under the ledger's rules, in a
+// task; again is the user's deliberate second send.
+func (s *sendStep) send(again bool) {
 	u := s.u
 	if u.state.set == nil {
 		return
 	}
 	set := *u.state.set
-	plan, err := uploader.CheckSet(set, u.signTest())
-	if err != nil {
-		s.message.SetText(explainIn(err, lang.L("send.notready", map[string]any{"Error": explain(err)})))
-		return
-	}
+	signTest := u.signTest()
 	s.filesBox.Objects = nil
 	s.bars = map[string]*widget.ProgressBar{}
-	for _, f := range plan.Files {
-		bar := widget.NewProgressBar()
-		s.bars[f.Name] = bar
-		s.filesBox.Add(container.NewBorder(nil, nil, widget.NewLabel(f.Name), nil, bar))
-	}
 	s.filesBox.Refresh()
 	s.sendButton.Disable()
+	s.againButton.Hide()
 	s.testButton.Disable()
 	s.cancelButton.Show()
 	s.nextButton.Disable()
 	s.message.SetText(lang.L("send.sending"))
-	u.log.Infof("sending %s (profile %s)", set.Key(), u.state.profile)
+	u.log.Infof("sending %s (profile %s, again %v)", set.Key(), u.state.profile, again)
 
 	var mu sync.Mutex
 	last := map[string]float64{}
@@ -399,20 +506,38 @@ func (s *sendStep) sendSet() {
 	k := u.tasks.newTask()
 	s.cancel = k.cancel
 	k.start(func(ctx context.Context) error {
+		plan, err := uploader.CheckSet(set, signTest)
+		if err != nil {
+			return err
+		}
+		fyne.DoAndWait(func() {
+			for _, f := range plan.Files {
+				bar := widget.NewProgressBar()
+				s.bars[f.Name] = bar
+				s.filesBox.Add(container.NewBorder(nil, nil, widget.NewLabel(f.Name), nil, bar))
+			}
+			s.filesBox.Refresh()
+		})
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err
 		}
 		addr = c.ep.String()
-		res, err = uploader.Send(ctx, c.ep, c.auth, set, uploader.SendOptions{SignTest: u.signTest(), Progress: report})
+		l, err := workflow.OpenLedger()
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		res, err = l.Send(ctx, workflow.SendRequest{Endpoint: c.ep, Auth: c.auth, Set: set, Plan: plan, Again: again,
+			Options: uploader.SendOptions{SignTest: signTest, Progress: report}})
 		return err
 	}, func(err error) {
 		s.cancel = nil
 		s.cancelButton.Hide()
-		s.sendButton.Enable()
 		s.testButton.Enable()
 		if err != nil {
 			s.failed(set, err)
+			s.refresh()
 			return
 		}
 		u.state.sent = set.Key()
@@ -422,6 +547,7 @@ func (s *sendStep) sendSet() {
 			names = append(names, f.Name)
 		}
 		s.message.SetText(lang.L("send.done", map[string]any{"Folder": res.Plan.Folder, "Files": strings.Join(names, ", "), "Address": addr}))
+		s.refresh()
 		s.nextButton.Enable()
 		u.refreshStatus()
 	})
@@ -431,7 +557,10 @@ func (s *sendStep) sendSet() {
 func (s *sendStep) failed(set batch.Set, err error) {
 	s.u.log.Errorf("sending %s: %v", set.Key(), err)
 	var se *uploader.SendError
+	var m *workflow.Message
 	switch {
+	case errors.As(err, &m):
+		s.message.SetText(messageText(m))
 	case errors.Is(err, uploader.ErrAlreadyOnServer), errors.As(err, &se):
 		s.message.SetText(explain(err))
 	case errors.Is(err, context.Canceled):

@@ -45,6 +45,7 @@ func TestLanguageSetting(t *testing.T) {
 func TestStepList(t *testing.T) {
 	u, _ := newTestUI(t)
 	u.steps.Select(int(stepHistory))
+	u.tasks.wait()
 	if u.current != stepHistory {
 		t.Fatalf("step = %d, want history", u.current)
 	}

@@ -29,6 +29,9 @@ const (
 	MsgRecordFailed Code = "record-failed"
 )
 
+// Codes lists every code, for front-ends that translate them.
+var Codes = []Code{MsgAlreadySent, MsgBusy, MsgGOUncertain, MsgAlreadyAccepted, MsgRecordFailed}
+
 // Message is an error or a note of the workflow: a code with its
 // arguments, and the cause when there is one. Error gives it in English.
 type Message struct {
