@@ -139,6 +139,8 @@ func explainKnown(err error) (string, bool) {
 		return lang.L("err.nopassword"), true
 	case errors.Is(err, uploader.ErrNoProfile):
 		return lang.L("err.noprofile"), true
+	case errors.Is(err, workflow.ErrNoIdentity):
+		return lang.L("err.noidentity"), true
 
 	// Names and files.
 	case errors.As(err, &ne):

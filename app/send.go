@@ -321,24 +321,27 @@ func (u *UI) connect(ctx context.Context) (*connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth := uploader.Auth{ConfirmHostKey: u.confirmHostKey(ctx)}
-	if p.Endpoint.Scheme != "sftp" || p.Endpoint.IdentityFile == "" {
-		pw, err := uploader.LookupPassword(name)
-		if err != nil {
-			pw, err = u.askSecret(ctx, lang.L("ask.password.title"), lang.L("ask.password", map[string]any{"User": p.Endpoint.User, "Host": p.Endpoint.Host}), lang.L("ask.secret"))
-			if err != nil {
-				return nil, err
-			}
-		}
-		auth.Password = pw
-	} else if need, err := uploader.KeyNeedsPassphrase(p.Endpoint.IdentityFile); err == nil && need {
-		pw, err := u.askSecret(ctx, lang.L("ask.passphrase.title"), lang.L("ask.passphrase", map[string]any{"File": p.Endpoint.IdentityFile}), lang.L("ask.secret"))
-		if err != nil {
-			return nil, err
-		}
-		auth.KeyPassphrase = pw
+	auth, err := workflow.ResolveAuth(ctx, workflow.Target{Endpoint: p.Endpoint, Profile: name}, dialogPrompter{u})
+	if err != nil {
+		return nil, err
 	}
 	return &connection{ep: p.Endpoint, auth: auth, name: name}, nil
+}
+
+// dialogPrompter is the workflow's Prompter in the desktop assistant:
+// Fyne dialogs, asked from a task.
+type dialogPrompter struct{ u *UI }
+
+func (p dialogPrompter) Secret(ctx context.Context, kind workflow.SecretKind, subject string) ([]byte, error) {
+	if kind == workflow.SecretPassphrase {
+		return p.u.askSecret(ctx, lang.L("ask.passphrase.title"), lang.L("ask.passphrase", map[string]any{"File": subject}), lang.L("ask.secret"))
+	}
+	user, host, _ := strings.Cut(subject, "@")
+	return p.u.askSecret(ctx, lang.L("ask.password.title"), lang.L("ask.password", map[string]any{"User": user, "Host": host}), lang.L("ask.secret"))
+}
+
+func (p dialogPrompter) ConfirmHostKey(ctx context.Context, host, fingerprint string) (bool, error) {
+	return p.u.confirmHostKey(ctx)(host, fingerprint)
 }
 
 // practice gives the practice point's address, starting it in this

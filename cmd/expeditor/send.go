@@ -99,71 +99,57 @@ func (f *sendFlags) endpoint(env *cliEnv) (ep uploader.Endpoint, auth uploader.A
 	return ep, auth, false, true, nil
 }
 
-// secret finds the password or key passphrase: EXPEDITOR_PASSWORD,
-// --password-file, the keychain entry of the profile, then the terminal.
-func (f *sendFlags) secret(env *cliEnv, what string) ([]byte, error) {
-	if os.Getenv("EXPEDITOR_PASSWORD") == "" && f.passwordFile == "" && f.profile != "" {
-		pw, err := uploader.LookupPassword(f.profile)
-		if err == nil {
-			return pw, nil
-		}
-		if !errors.Is(err, uploader.ErrNoPassword) && !errors.Is(err, uploader.ErrNoKeychain) {
-			return nil, err
-		}
-	}
-	return readSecret(env, secret{what: what, envVar: "EXPEDITOR_PASSWORD", file: f.passwordFile, fileFlag: "--password-file"})
-}
-
-// auth completes the secrets and host-key policy for ep.
+// auth completes the secrets and host-key policy for ep through the
+// workflow's rules (one for both front-ends): EXPEDITOR_PASSWORD or
+// --password-file, then the keychain entry of the profile, then the
+// terminal.
 func (f *sendFlags) auth(env *cliEnv, ep uploader.Endpoint, auth uploader.Auth) (uploader.Auth, error) {
-	var err error
-	switch ep.Scheme {
-	case "ftp", "ftps":
-		if auth.Password == nil {
-			if auth.Password, err = f.secret(env, "password of "+ep.User+"@"+ep.Host); err != nil {
-				return auth, err
-			}
-		}
-	case "sftp":
-		if ep.IdentityFile == "" {
-			return auth, withHint(errors.New("SFTP needs your private key"), "give it with --identity FILE, or save it in a profile: expeditor profile add NAME URL --identity FILE")
-		}
-		need, err := uploader.KeyNeedsPassphrase(ep.IdentityFile)
+	t := workflow.Target{Endpoint: ep, Profile: f.profile}
+	if os.Getenv("EXPEDITOR_PASSWORD") != "" || f.passwordFile != "" {
+		given, err := readSecret(env, secret{what: "password", envVar: "EXPEDITOR_PASSWORD", file: f.passwordFile, fileFlag: "--password-file"})
 		if err != nil {
-			return auth, withHint(err, "give the private key file registered in Chaman (OpenSSH or PEM format)")
+			return auth, err
 		}
-		if need && auth.KeyPassphrase == nil {
-			if auth.KeyPassphrase, err = f.secret(env, "passphrase of "+ep.IdentityFile); err != nil {
-				return auth, err
-			}
-		}
-		if auth.ConfirmHostKey == nil {
-			auth.ConfirmHostKey = f.confirmHostKey(env)
-		}
+		t.Secret = given
 	}
-	return auth, nil
+	resolved, err := workflow.ResolveAuth(context.Background(), t, &terminalPrompter{env: env, flags: f})
+	switch {
+	case errors.Is(err, workflow.ErrNoIdentity):
+		return auth, withHint(err, "give it with --identity FILE, or save it in a profile: expeditor profile add NAME URL --identity FILE")
+	case err != nil && ep.Scheme == "sftp" && !errors.Is(err, errNoTerminal):
+		return auth, withHint(err, "give the private key file registered in Chaman (OpenSSH or PEM format)")
+	}
+	return resolved, err
 }
 
-// confirmHostKey accepts the fingerprint given with --accept-host-key, or
+// terminalPrompter is the workflow's Prompter on the command line.
+type terminalPrompter struct {
+	env   *cliEnv
+	flags *sendFlags
+}
+
+func (p *terminalPrompter) Secret(ctx context.Context, kind workflow.SecretKind, subject string) ([]byte, error) {
+	return readSecret(p.env, secret{what: string(kind) + " of " + subject, envVar: "EXPEDITOR_PASSWORD", fileFlag: "--password-file"})
+}
+
+// ConfirmHostKey accepts the fingerprint given with --accept-host-key, or
 // asks on the terminal.
-func (f *sendFlags) confirmHostKey(env *cliEnv) func(host, fp string) (bool, error) {
-	return func(host, fp string) (bool, error) {
-		if f.acceptHostKey != "" {
-			return f.acceptHostKey == fp, nil
-		}
-		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-		if err != nil {
-			return false, nil
-		}
-		defer tty.Close()
-		if !term.IsTerminal(int(tty.Fd())) {
-			return false, nil
-		}
-		fmt.Fprintf(tty, "The server %s is not known yet.\nIts key fingerprint is %s.\nCompare it with the fingerprint the transfer point publishes before trusting it.\nTrust this server and remember its key? [y/N] ", host, fp)
-		var answer string
-		fmt.Fscanln(tty, &answer)
-		return strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes"), nil
+func (p *terminalPrompter) ConfirmHostKey(ctx context.Context, host, fp string) (bool, error) {
+	if p.flags.acceptHostKey != "" {
+		return p.flags.acceptHostKey == fp, nil
 	}
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false, nil
+	}
+	defer tty.Close()
+	if !term.IsTerminal(int(tty.Fd())) {
+		return false, nil
+	}
+	fmt.Fprintf(tty, "The server %s is not known yet.\nIts key fingerprint is %s.\nCompare it with the fingerprint the transfer point publishes before trusting it.\nTrust this server and remember its key? [y/N] ", host, fp)
+	var answer string
+	fmt.Fscanln(tty, &answer)
+	return strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes"), nil
 }
 
 // explainSendError adds the next step to the uploader's errors.
