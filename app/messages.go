@@ -61,8 +61,11 @@ func explainKnown(err error) (string, bool) {
 		ne *batch.NameError
 		pe *fs.PathError
 	)
-	msg := err.Error()
 	switch {
+	// The workflow's coded messages carry their own words.
+	case errors.As(err, &wm):
+		return messageText(wm), true
+
 	// The signature step.
 	case errors.Is(err, signer.ErrWrongPassword):
 		return lang.L("sig.file.wrongpassword"), true
@@ -111,7 +114,7 @@ func explainKnown(err error) (string, bool) {
 	case errors.Is(err, signer.ErrTooLarge):
 		return lang.L("err.toolarge"), true
 	case errors.Is(err, signer.ErrAlreadyPrepared):
-		return lang.L("err.alreadyprepared", map[string]any{"Name": firstName(msg, "", "FS/GO")}), true
+		return lang.L("err.alreadyprepared", map[string]any{"Name": "FS/GO"}), true
 	case errors.Is(err, signer.ErrChangedAfterSigning):
 		return lang.L("err.changed"), true
 	case errors.Is(err, signer.ErrNotTextModeSafe):
@@ -121,18 +124,12 @@ func explainKnown(err error) (string, bool) {
 	// error carries it.
 	case errors.Is(err, uploader.ErrAlreadyOnServer):
 		return lang.L("send.already"), true
-	case errors.As(err, &wm):
-		return messageText(wm), true
 	case errors.As(err, &se):
 		return sendErrorText(se), true
 	case errors.Is(err, uploader.ErrIncomplete):
-		missing := namesIn(strings.TrimPrefix(msg, uploader.ErrIncomplete.Error()), "")
-		if len(missing) == 0 {
-			return lang.L("err.incomplete.any"), true
-		}
-		return lang.L("err.incomplete", map[string]any{"Missing": strings.Join(missing, ", ")}), true
+		return lang.L("err.incomplete.any"), true
 	case errors.Is(err, uploader.ErrBadSignature):
-		return lang.L("err.badsignature", map[string]any{"Name": firstName(msg, batch.FS, "FS")}), true
+		return lang.L("err.badsignature", map[string]any{"Name": "FS"}), true
 	case errors.Is(err, uploader.ErrNoKeychain):
 		return lang.L("err.nokeychain"), true
 	case errors.Is(err, uploader.ErrNoPassword):
@@ -200,9 +197,22 @@ func connectionMessage(err error) string {
 	return strings.TrimSuffix(explain(err), ".")
 }
 
+// ownWords are the workflow's codes the GUI words with keys of its own;
+// every other code is "msg." followed by the code.
+var ownWords = map[workflow.Code]bool{workflow.MsgIncomplete: true, workflow.MsgBadSignature: true, workflow.MsgAlreadyPrepared: true}
+
 // messageText words a coded message of the workflow in the user's
 // language, from its code and arguments (never from its English text).
 func messageText(m *workflow.Message) string {
+	switch m.Code {
+	// Messages whose words the GUI already has (see ownWords).
+	case workflow.MsgIncomplete:
+		return lang.L("err.incomplete", map[string]any{"Missing": m.Args["missing"]})
+	case workflow.MsgBadSignature:
+		return lang.L("err.badsignature", map[string]any{"Name": m.Args["fs"]})
+	case workflow.MsgAlreadyPrepared:
+		return lang.L("err.alreadyprepared", map[string]any{"Name": m.Args["name"]})
+	}
 	args := map[string]any{}
 	for k, v := range m.Args {
 		args[k] = v
@@ -236,26 +246,6 @@ func sentence(s string) string {
 		s += "."
 	}
 	return s
-}
-
-// namesIn lists the transfer point file names in an English message, of
-// the given prefix ("" for any).
-func namesIn(msg string, prefix batch.Prefix) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(msg, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:\"()", r) }) {
-		if n, err := batch.ParseName(f); err == nil && (prefix == "" || n.Prefix == prefix) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// firstName is the first file name of namesIn, or def.
-func firstName(msg string, prefix batch.Prefix, def string) string {
-	if names := namesIn(msg, prefix); len(names) > 0 {
-		return names[0]
-	}
-	return def
 }
 
 // findingText is a certificate finding in the interface language, by its

@@ -18,6 +18,7 @@ import (
 	"github.com/expeditor-be/expeditor/internal/testpki"
 	"github.com/expeditor-be/expeditor/signer"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // inLanguage runs f with the interface in language code, then goes back
@@ -77,7 +78,8 @@ func TestExplainTranslated(t *testing.T) {
 		{"mechanism", signer.ErrMechanismNotAllowed, ""},
 		{"needs CRLF", fmt.Errorf("%s cannot be signed as it is: LF: %w", testFI, signer.ErrNeedsCRLF), "CRLF"},
 		{"too large", fmt.Errorf("%s is 300 bytes: %w", testFI, signer.ErrTooLarge), "200 Mo"},
-		{"already prepared", fmt.Errorf("%s: %w", testFS, signer.ErrAlreadyPrepared), testFS},
+		{"already prepared", &workflow.Message{Code: workflow.MsgAlreadyPrepared, Args: map[string]string{"name": testFS}, Err: signer.ErrAlreadyPrepared}, testFS},
+		{"already prepared, no name", fmt.Errorf("%s: %w", testFS, signer.ErrAlreadyPrepared), "FS/GO"},
 		{"changed after signing", fmt.Errorf("verify: %w", signer.ErrChangedAfterSigning), "125"},
 		{"not text-mode safe", fmt.Errorf("%s: %w: LF", testFI, signer.ErrNotTextModeSafe), "CRLF"},
 		{"already on server", uploader.ErrAlreadyOnServer, ""},
@@ -85,9 +87,13 @@ func TestExplainTranslated(t *testing.T) {
 		{"send stopped, nothing there", &uploader.SendError{Set: "GO.x", Folder: "IN", Err: errors.New("connection reset")}, "IN"},
 		{"send cancelled", &uploader.SendError{Set: "GO.x", Folder: "IN", OnServer: []string{testFI}, Err: context.Canceled}, testFI},
 		{"GO uncertain", &uploader.SendError{Set: "GO.x", Folder: "IN", GOUncertain: true, Err: uploader.ErrTLS}, "GO"},
-		{"incomplete", fmt.Errorf("%w: %s is missing; sign the declaration first (expeditor sign)", uploader.ErrIncomplete, testFS), testFS},
+		{"incomplete", &workflow.Message{Code: workflow.MsgIncomplete, Args: map[string]string{"missing": testFS}, Err: uploader.ErrIncomplete}, testFS},
 		{"incomplete, no name", uploader.ErrIncomplete, ""},
-		{"bad signature", fmt.Errorf("%w: %s does not verify against %s: x; sign the declaration again", uploader.ErrBadSignature, testFS, testFI), testFS},
+		{"bad signature", &workflow.Message{Code: workflow.MsgBadSignature, Args: map[string]string{"fs": testFS, "fi": testFI}, Err: uploader.ErrBadSignature}, testFS},
+		{"already sent", workflow.Msg(workflow.MsgAlreadySent, "set", "GO.x", "account", "u@h", "state", "ack-accepted", "when", "2026-11-21 10:00"), "u@h"},
+		{"being sent", workflow.Msg(workflow.MsgBusy, "set", "GO.x", "account", "u@h", "since", "2026-11-21 10:00"), "u@h"},
+		{"GO uncertain (ledger)", workflow.Msg(workflow.MsgGOUncertain, "set", "GO.x", "account", "u@h"), "GO.x"},
+		{"no identity", workflow.ErrNoIdentity, "Chaman"},
 		{"no keychain", uploader.ErrNoKeychain, ""},
 		{"no password", uploader.ErrNoPassword, ""},
 		{"no profile", fmt.Errorf("office: %w", uploader.ErrNoProfile), ""},

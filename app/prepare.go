@@ -16,6 +16,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/signer"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // prepareStep is step 3: sign every part, verify the signatures and write
@@ -186,7 +187,7 @@ func (p *prepareStep) run(fis []string) {
 		var err error
 		res, err = signer.Prepare(ctx, fis, cred, opts)
 		if err != nil {
-			return err
+			return workflow.PrepareError(err, fis)
 		}
 		// Check every FS against its FI once more, as the transfer point
 		// will, and say who signed.

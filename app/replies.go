@@ -114,10 +114,17 @@ func (r *repliesStep) fetch() {
 	r.message.SetText(lang.L("replies.fetching"))
 	var got []workflow.Reply
 	var kept []keptReply
+	account := u.chosenAccount()
 	u.tasks.run(func(ctx context.Context) error {
-		defer func() { kept, _ = loadKept(dir) }() // what is kept, even after a failure
+		defer func() { kept, _ = loadKept(dir, account) }() // what is kept, even after a failure
 		c, err := u.connect(ctx)
 		if err != nil {
+			return err
+		}
+		// The account as connected (the practice point may listen
+		// elsewhere than usual): its own replies folder.
+		account = workflow.AccountOf(c.ep.User, c.ep.Host)
+		if dir, err = workflow.RepliesDir(account); err != nil {
 			return err
 		}
 		t, err := uploader.Dial(ctx, c.ep, c.auth)
@@ -130,7 +137,6 @@ func (r *repliesStep) fetch() {
 			return err
 		}
 		defer l.Close()
-		account := workflow.AccountOf(c.ep.User, c.ep.Host)
 		got, err = l.FetchReplies(ctx, t, account, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true})
 		return err
 	}, func(err error) {
@@ -163,11 +169,14 @@ func (r *repliesStep) fetch() {
 type keptReply struct {
 	path  string
 	reply *batch.Reply
+	// note, for a refusal 133 of a set the ledger shows accepted for the
+	// account, says there is nothing to do.
+	note *workflow.Message
 }
 
-// loadKept reads and parses the replies kept in dir, newest first, at
-// most maxRepliesShown. It reads files: call it from a task.
-func loadKept(dir string) ([]keptReply, error) {
+// loadKept reads and parses the replies of account kept in dir, newest
+// first, at most maxRepliesShown. It reads files: call it from a task.
+func loadKept(dir, account string) ([]keptReply, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -188,7 +197,7 @@ func loadKept(dir string) ([]keptReply, error) {
 		if err != nil {
 			continue // a CO archive, or a reply's own FS/GO
 		}
-		all = append(all, keptReply{path, rep})
+		all = append(all, keptReply{path: path, reply: rep})
 	}
 	slices.SortFunc(all, func(a, b keptReply) int {
 		if c := b.reply.Created.Compare(a.reply.Created); c != 0 {
@@ -198,6 +207,12 @@ func loadKept(dir string) ([]keptReply, error) {
 	})
 	if len(all) > maxRepliesShown {
 		all = all[:maxRepliesShown]
+	}
+	if l, err := workflow.OpenLedger(); err == nil {
+		for i := range all {
+			all[i].note, _ = l.AlreadyAccepted(account, all[i].reply)
+		}
+		l.Close()
 	}
 	return all, nil
 }
@@ -209,8 +224,9 @@ func (r *repliesStep) reloadKept() {
 		return
 	}
 	var all []keptReply
+	account := r.u.chosenAccount()
 	r.u.tasks.run(func(context.Context) (err error) {
-		all, err = loadKept(dir)
+		all, err = loadKept(dir, account)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -226,7 +242,7 @@ func (r *repliesStep) showKept(all []keptReply) {
 	r.list.Objects = nil
 	r.cards = nil
 	for _, k := range all {
-		card := newReplyCard(k.reply, k.path)
+		card := newReplyCard(k.reply, k.path, k.note)
 		if r.u.state.set != nil && k.reply.SetKey() == r.u.state.set.Key() {
 			r.u.state.answered = true
 		}
@@ -238,7 +254,7 @@ func (r *repliesStep) showKept(all []keptReply) {
 
 // newReplyCard explains one reply: accepted or refused, and every code in
 // plain words with the next step.
-func newReplyCard(rep *batch.Reply, local string) replyCard {
+func newReplyCard(rep *batch.Reply, local string, note *workflow.Message) replyCard {
 	c := replyCard{reply: rep, local: local, accepted: rep.Accepted}
 	kind := lang.L("replies.kind.other")
 	switch rep.Kind {
@@ -278,6 +294,11 @@ func newReplyCard(rep *batch.Reply, local string) replyCard {
 	l := batchLang()
 	for _, e := range rep.Errors {
 		ex := e.Explain(l)
+		if note != nil && e.Code == batch.CodeAlreadySent {
+			// Never "send it again under a new number": the first copy
+			// was accepted.
+			ex.Next = messageText(note)
+		}
 		line := e.ID + ": " + ex.Text
 		if ex.Next != "" {
 			line += " " + lang.L("replies.next", map[string]any{"Next": ex.Next})

@@ -188,7 +188,7 @@ func (s *sendStep) refresh() {
 	)
 	u.tasks.run(func(ctx context.Context) error {
 		var err error
-		if plan, err = uploader.CheckSet(set, signTest); err != nil {
+		if plan, err = workflow.CheckSet(set, signTest); err != nil {
 			return err
 		}
 		if account == "" {
@@ -509,7 +509,7 @@ func (s *sendStep) send(again bool) {
 	k := u.tasks.newTask()
 	s.cancel = k.cancel
 	k.start(func(ctx context.Context) error {
-		plan, err := uploader.CheckSet(set, signTest)
+		plan, err := workflow.CheckSet(set, signTest)
 		if err != nil {
 			return err
 		}

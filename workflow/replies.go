@@ -168,3 +168,34 @@ func (l *Ledger) matchReply(account string, r *Reply) error {
 	}
 	return err
 }
+
+// AlreadyAccepted returns a MsgAlreadyAccepted message when rep refuses a
+// set with code 133 alone while the ledger shows the set accepted for the
+// account: a second copy was refused, the first stands. nil otherwise.
+func (l *Ledger) AlreadyAccepted(account string, rep *batch.Reply) (*Message, error) {
+	if rep == nil || !ReplyState(rep).Refused() {
+		return nil, nil
+	}
+	var codes []string
+	for _, e := range rep.Errors {
+		codes = append(codes, e.ID)
+	}
+	if !onlyCode(codes, batch.CodeAlreadySent) {
+		return nil, nil
+	}
+	env := rep.Env()
+	rec, err := l.Get(account, env, rep.SetKey())
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	tl, err := l.Timeline(rec.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(tl) - 1; i >= 0; i-- {
+		if tl[i].State.Accepted() {
+			return Msg(MsgAlreadyAccepted, "set", rec.Set, "account", account, "when", tl[i].Time.Local().Format(TimeLayout)), nil
+		}
+	}
+	return nil, nil
+}
