@@ -94,6 +94,10 @@ type Record struct {
 	Updated time.Time // last event
 	// When is the time of the event that put the set in State.
 	When time.Time
+	// Last is the state of the last event (Updated is its time); it
+	// differs from State when an event did not change it (a late
+	// acknowledgement, a refusal 133 of a second copy).
+	Last State
 }
 
 // Ledger is the record of every declaration set and of every sequence
@@ -135,6 +139,7 @@ CREATE TABLE IF NOT EXISTS declarations (
 	created INTEGER NOT NULL,
 	updated INTEGER NOT NULL,
 	state_time INTEGER NOT NULL,
+	last_event TEXT NOT NULL DEFAULT '',
 	lock_pid INTEGER NOT NULL DEFAULT 0,
 	lock_host TEXT NOT NULL DEFAULT '',
 	lock_time INTEGER NOT NULL DEFAULT 0
@@ -278,15 +283,15 @@ func addEvent(tx *sql.Tx, account string, env batch.Environment, setName, dir st
 	if dir != "" {
 		rec.Dir = dir
 	}
-	if ev.Time.After(rec.Updated) {
-		rec.Updated = ev.Time
+	if !ev.Time.Before(rec.Updated) {
+		rec.Updated, rec.Last = ev.Time, ev.State
 	}
 	detail, _ := json.Marshal(ev)
 	if _, err := tx.Exec(`INSERT INTO events(declaration, time, state, detail) VALUES(?,?,?,?)`, rec.ID, nanos(ev.Time), string(ev.State), string(detail)); err != nil {
 		return nil, err
 	}
-	_, err = tx.Exec(`UPDATE declarations SET state=?, codes=?, dir=?, updated=?, state_time=? WHERE id=?`,
-		string(rec.State), strings.Join(rec.Codes, " "), rec.Dir, nanos(rec.Updated), nanos(rec.When), rec.ID)
+	_, err = tx.Exec(`UPDATE declarations SET state=?, codes=?, dir=?, updated=?, state_time=?, last_event=? WHERE id=?`,
+		string(rec.State), strings.Join(rec.Codes, " "), rec.Dir, nanos(rec.Updated), nanos(rec.When), string(rec.Last), rec.ID)
 	return rec, err
 }
 
@@ -318,18 +323,18 @@ func onlyCode(codes []string, code int) bool {
 	return true
 }
 
-const recordColumns = `id, account, env, set_name, dir, state, codes, created, updated, state_time`
+const recordColumns = `id, account, env, set_name, dir, state, codes, created, updated, state_time, last_event`
 
 type scanner interface{ Scan(...any) error }
 
 func scanRecord(s scanner) (*Record, error) {
 	var r Record
-	var env, state, codes string
+	var env, state, codes, last string
 	var created, updated, when int64
-	if err := s.Scan(&r.ID, &r.Account, &env, &r.Set, &r.Dir, &state, &codes, &created, &updated, &when); err != nil {
+	if err := s.Scan(&r.ID, &r.Account, &env, &r.Set, &r.Dir, &state, &codes, &created, &updated, &when, &last); err != nil {
 		return nil, err
 	}
-	r.Env, r.State = batch.Environment(env), State(state)
+	r.Env, r.State, r.Last = batch.Environment(env), State(state), State(last)
 	if codes != "" {
 		r.Codes = strings.Fields(codes)
 	}

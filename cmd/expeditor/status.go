@@ -27,6 +27,7 @@ type statusJSON struct {
 	StateText string    `json:"state_text"`
 	Codes     []string  `json:"codes,omitempty"`
 	Since     time.Time `json:"since"`
+	LastEvent string    `json:"last_event"`
 	Updated   time.Time `json:"updated"`
 	Dir       string    `json:"dir,omitempty"`
 }
@@ -53,7 +54,7 @@ func runStatus(env *cliEnv, args []string) error {
 		out := make([]statusJSON, 0, len(recs))
 		for _, r := range recs {
 			out = append(out, statusJSON{Set: r.Set, Account: r.Account, Env: string(r.Env), State: string(r.State),
-				StateText: r.State.Word(), Codes: r.Codes, Since: r.When, Updated: r.Updated, Dir: r.Dir})
+				StateText: r.State.Word(), Codes: r.Codes, Since: r.When, LastEvent: string(r.Last), Updated: r.Updated, Dir: r.Dir})
 		}
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -69,6 +70,9 @@ func runStatus(env *cliEnv, args []string) error {
 			line := fmt.Sprintf("%-14s %s  %s  %s  %s %s", r.State, r.Set, account, r.Env, r.When.Local().Format("2006-01-02 15:04:05"), r.State.Word())
 			if len(r.Codes) > 0 {
 				line += " (" + strings.Join(r.Codes, ", ") + ")"
+			}
+			if r.Last != "" && !r.Updated.Equal(r.When) {
+				line += "; last: " + r.Last.Word() + " " + r.Updated.Local().Format("2006-01-02 15:04:05")
 			}
 			fmt.Fprintln(env.stdout, line)
 		}
