@@ -77,6 +77,11 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 		if !req.Again && rec != nil && rec.State.BlocksResend() {
 			return alreadySent(rec)
 		}
+		// Still "sending", and its process is gone (the claim is ours):
+		// it stopped where nobody saw, maybe while the GO was leaving.
+		if !req.Again && rec != nil && rec.State == StateSending {
+			return alreadySent(rec)
+		}
 		return nil
 	})
 	var busy *BusyError
