@@ -30,10 +30,10 @@ type tokenFlags struct {
 }
 
 func (t *tokenFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.module, "pkcs11", "", "sign with a PKCS#11 token: auto (Belgian eID) or a module path")
-	fs.StringVar(&t.token, "token", "", "token label, when several tokens are present")
-	fs.StringVar(&t.key, "key", "", "key label, when the token has several keys")
-	fs.StringVar(&t.pinFile, "pin-file", "", "read the token PIN from FILE")
+	fs.StringVar(&t.module, "pkcs11", "", "use a PKCS#11 token: auto (the Belgian eID module, then the other modules found) or the path of a `MODULE`")
+	fs.StringVar(&t.token, "token", "", "choose the token by its `LABEL` (BELPIC for an eID) or serial number, when several are present")
+	fs.StringVar(&t.key, "key", "", "choose the key by its `LABEL` (default: Signature, or the only key that can sign)")
+	fs.StringVar(&t.pinFile, "pin-file", "", "read the token PIN from the first line of `FILE` (or set EXPEDITOR_PIN; without either, it is asked in a terminal when the token needs it)")
 }
 
 // options turns the flags into signer options. A module given as a
