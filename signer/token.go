@@ -32,12 +32,16 @@ const EIDSignatureLabel = "Signature"
 // returned by OpenToken or ListTokens wraps one of them; the message itself
 // is written for the person at the screen, and Hint(err) gives the next step.
 var (
-	ErrNoPKCS11            = errors.New("built without PKCS#11 support")
-	ErrNoModule            = errors.New("no PKCS#11 module found")
-	ErrModuleLoad          = errors.New("the PKCS#11 module cannot be loaded")
-	ErrNoReader            = errors.New("no card reader found")
-	ErrNoCard              = errors.New("no card in the reader")
-	ErrTokenNotFound       = errors.New("token not found")
+	ErrNoPKCS11      = errors.New("built without PKCS#11 support")
+	ErrNoModule      = errors.New("no PKCS#11 module found")
+	ErrModuleLoad    = errors.New("the PKCS#11 module cannot be loaded")
+	ErrNoReader      = errors.New("no card reader found")
+	ErrNoCard        = errors.New("no card in the reader")
+	ErrTokenNotFound = errors.New("token not found")
+	// ErrNoToken: the modules have slots, but only free ones, with no
+	// token initialised (a software token's spare slot). It wraps
+	// ErrTokenNotFound.
+	ErrNoToken             = fmt.Errorf("%w: no token initialised", ErrTokenNotFound)
 	ErrAmbiguousToken      = errors.New("several tokens are present")
 	ErrPINRequired         = errors.New("the token needs its PIN")
 	ErrPINIncorrect        = errors.New("the PIN is incorrect")

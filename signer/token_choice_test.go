@@ -80,7 +80,7 @@ func TestNoTokenErrors(t *testing.T) {
 		{"nothing anywhere", []ModuleReport{otherReport("opensc"), broken}, ErrNoReader,
 			[]string{"opensc: no card reader", "broken: cannot be loaded"}},
 		// Only a free slot: not a card reader at all.
-		{"only free slots", []ModuleReport{otherReport("softhsm2", freeSlot)}, ErrTokenNotFound,
+		{"only free slots", []ModuleReport{otherReport("softhsm2", freeSlot)}, ErrNoToken,
 			[]string{"no token found: only free slots", "softhsm2: no token, only a free slot"}},
 		{"nothing loads", []ModuleReport{broken}, ErrModuleLoad, []string{"cannot be loaded"}},
 	}

@@ -312,6 +312,17 @@ func chooseToken(reports []ModuleReport, want string) (module, slot int, err err
 	return -1, -1, noTokenError(reports)
 }
 
+// NoTokenError is the error OpenToken gives when the modules reported
+// have no token: see noTokenError. It is nil when a token is present.
+func NoTokenError(reports []ModuleReport) error {
+	for _, r := range reports {
+		if r.Tokens() > 0 {
+			return nil
+		}
+	}
+	return noTokenError(reports)
+}
+
 // noTokenError says why no module has a token: no card reader, or no card
 // in the reader, told apart per module. The eID module decides when it is
 // there: a software token's free slot says nothing about the card reader.
@@ -356,7 +367,7 @@ func noTokenError(reports []ModuleReport) error {
 		return tokenErr(ErrNoReader, "connect the card reader, wait a few seconds, and try again; "+smartCardServiceHint,
 			"no card reader found%s", detail)
 	}
-	return tokenErr(ErrTokenNotFound, "insert the eID card into its reader, or initialise a token in the module (for SoftHSM: softhsm2-util --init-token)",
+	return tokenErr(ErrNoToken, "insert the eID card into its reader, or initialise a token in the module (for SoftHSM: softhsm2-util --init-token)",
 		"no token found: only free slots, with no token initialised%s", detail)
 }
 
