@@ -65,6 +65,8 @@ func (e *HostKeyError) Error() string {
 			pinned = "; the key kept for it is " + strings.Join(e.Pinned, ", ")
 		}
 		return fmt.Sprintf("the key of the server %s has CHANGED (it now shows %s%s): someone may be intercepting the connection, so Expeditor refuses to send; ask the transfer point (or your IT) whether the key really changed before removing the old key from known_hosts", e.Host, e.Key(), pinned)
+	case e.Pin != "" && len(e.Shown) == 0:
+		return fmt.Sprintf("no key of the server %s matches the fingerprint %s: the server shows no key of a type Expeditor can pin", e.Host, e.Pin)
 	case e.Pin != "":
 		return fmt.Sprintf("no key of the server %s matches the fingerprint %s: the server shows %s", e.Host, e.Pin, strings.Join(e.Shown, ", "))
 	}
