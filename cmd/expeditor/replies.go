@@ -27,14 +27,7 @@ func init() {
 func runReplies(env *cliEnv, args []string) error {
 	fset := newFlags("replies")
 	var conn sendFlags // the connection flags of send, with --from for --to
-	fset.StringVar(&conn.to, "from", "", "fetch from the address `URL`: ftp://USER@HOST, ftps://USER@HOST or sftp://USER@HOST[:PORT]")
-	fset.StringVar(&conn.profile, "profile", "", "fetch with the saved profile `NAME` (see expeditor profile; \"practice\": the practice point)")
-	fset.StringVar(&conn.identity, "identity", "", "SFTP: the private key `FILE` registered in Chaman (OpenSSH or PEM format)")
-	fset.BoolVar(&conn.legacyRSA, "ssh-rsa", false, "SFTP: log in with the old ssh-rsa (SHA-1) signature, for servers that accept no other")
-	fset.BoolVar(&conn.noEPSV, "no-epsv", false, "FTP: use PASV instead of EPSV, for firewalls and servers that get EPSV wrong")
-	fset.StringVar(&conn.passwordFile, "password-file", "", "read the FTP password (or SFTP key passphrase) from the first line of `FILE` (or set EXPEDITOR_PASSWORD)")
-	fset.StringVar(&conn.ca, "ca", "", "FTPS: trust the CA certificates in this PEM `FILE` instead of the system's (like ?ca=FILE in the address)")
-	fset.StringVar(&conn.acceptHostKey, "accept-host-key", "", acceptHostKeyUsage)
+	conn.registerAs(fset, "from", "fetch from", "fetch with")
 	envFlag := fset.String("env", "all", "reply folders to read, `ENV`: R (OUT), T (OUTTEST), S (OUTTEST-S) or all")
 	to := fset.String("to", "", "keep the replies in `DIR` (default: the replies folder of the configuration folder)")
 	del := fset.Bool("delete", false, "delete each reply from the server once it is safely kept")

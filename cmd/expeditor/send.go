@@ -39,12 +39,18 @@ type sendFlags struct {
 	legacyRSA, noEPSV                                      bool
 }
 
-func (f *sendFlags) register(fs interface {
+type flagRegistry interface {
 	StringVar(*string, string, string, string)
 	BoolVar(*bool, string, bool, string)
-}) {
-	fs.StringVar(&f.to, "to", "", "send to the address `URL`: ftp://USER@HOST, ftps://USER@HOST or sftp://USER@HOST[:PORT]")
-	fs.StringVar(&f.profile, "profile", "", "send with the saved profile `NAME` (see expeditor profile; \"practice\": the practice point)")
+}
+
+func (f *sendFlags) register(fs flagRegistry) { f.registerAs(fs, "to", "send to", "send with") }
+
+// registerAs registers the connection flags, the address being --addrFlag
+// ("to" for send, "from" for replies); the verbs start their descriptions.
+func (f *sendFlags) registerAs(fs flagRegistry, addrFlag, addrVerb, profileVerb string) {
+	fs.StringVar(&f.to, addrFlag, "", addrVerb+" the address `URL`: ftp://USER@HOST, ftps://USER@HOST or sftp://USER@HOST[:PORT]")
+	fs.StringVar(&f.profile, "profile", "", profileVerb+" the saved profile `NAME` (see expeditor profile; \"practice\": the practice point)")
 	fs.StringVar(&f.identity, "identity", "", "SFTP: the private key `FILE` registered in Chaman (OpenSSH or PEM format)")
 	fs.BoolVar(&f.legacyRSA, "ssh-rsa", false, "SFTP: log in with the old ssh-rsa (SHA-1) signature, for servers that accept no other")
 	fs.BoolVar(&f.noEPSV, "no-epsv", false, "FTP: use PASV instead of EPSV, for firewalls and servers that get EPSV wrong")
