@@ -2,6 +2,8 @@ package signer
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -150,5 +152,38 @@ func TestEIDModuleRecognised(t *testing.T) {
 		if got := isEIDModule(path); got != want {
 			t.Errorf("isEIDModule(%q) = %v", path, got)
 		}
+	}
+}
+
+// The eID module registered with p11-kit (as eid-mw packages do) is known
+// as the eID module, and the same file found twice is listed once.
+func TestModuleSearchFindsTheEIDModule(t *testing.T) {
+	root := t.TempDir()
+	conf, mods, lib := filepath.Join(root, "modules"), filepath.Join(root, "pkcs11"), filepath.Join(root, "lib")
+	for _, d := range []string{conf, mods, lib} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(p, s string) {
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	beid := filepath.Join(lib, "libbeidpkcs11.so.0")
+	write(beid, "x")
+	write(filepath.Join(mods, "opensc-pkcs11.so"), "x")
+	write(filepath.Join(conf, "beid.module"), "module: "+beid+"\n")
+	write(filepath.Join(conf, "opensc.module"), "module: opensc-pkcs11.so\n")
+	s := ModuleSearch{P11KitConfigDirs: []string{conf}, P11KitModuleDirs: []string{mods}}
+	got := s.Find()
+	if len(got) != 2 || !got[0].EID || got[0].Name != eidModuleName || got[1].EID || got[1].Name != "opensc" {
+		t.Fatalf("Find() = %+v, want the eID module then opensc", got)
+	}
+	// Also in the eID middleware's own place: listed once, from there.
+	s.EIDPaths = []string{beid, filepath.Join(root, "nothere", "libbeidpkcs11.so.0")}
+	got = s.Find()
+	if len(got) != 2 || got[0].Source != "eID middleware" || !got[0].EID {
+		t.Fatalf("Find() = %+v", got)
 	}
 }
