@@ -151,15 +151,11 @@ type helpError struct{ flags *flag.FlagSet }
 func (helpError) Error() string { return flag.ErrHelp.Error() }
 func (helpError) Unwrap() error { return flag.ErrHelp }
 
-// errHelp asks dispatch for the help of a command whose flag set is fs
-// (nil: no options), for commands that look at their arguments before
-// parsing flags.
-func errHelp(fs *flag.FlagSet) error { return helpError{flags: fs} }
-
-// isHelpArg reports whether arg asks for help.
+// isHelpArg reports whether arg asks for help, for commands that look at
+// their arguments before parsing flags.
 func isHelpArg(arg string) bool {
 	switch arg {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		return true
 	}
 	return false

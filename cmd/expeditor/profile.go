@@ -24,7 +24,7 @@ func runProfile(env *cliEnv, args []string) error {
 	if len(args) == 0 {
 		return usagef("say add, list or remove")
 	}
-	if isHelpArg(args[0]) || args[0] != "add" && slices.ContainsFunc(args, isHelpArg) {
+	if args[0] == "help" || isHelpArg(args[0]) || args[0] != "add" && slices.ContainsFunc(args, isHelpArg) {
 		return runProfileAdd(env, []string{"--help"}) // the usage, with the options of profile add
 	}
 	switch args[0] {
