@@ -383,7 +383,7 @@ func (d *declarationStep) copyUnderName() {
 		d.nameButton.Enable()
 		var ne *batch.NameError
 		switch {
-		case errors.As(err, &ne) && ne.Code == batch.CodeAlreadySent:
+		case errors.As(err, &ne) && ne.Code == batch.CodeNameAlreadySent:
 			d.u.log.Errorf("sequence number %s already used: %v", n.Seq, err)
 			d.updatePreview(true)
 			d.preview.SetText("⚠ " + lang.L("decl.form.err.taken", map[string]any{"Seq": n.Seq}))

@@ -294,7 +294,7 @@ func newReplyCard(rep *batch.Reply, local string, note *workflow.Message) replyC
 	l := batchLang()
 	for _, e := range rep.Errors {
 		ex := e.Explain(l)
-		if note != nil && e.Code == batch.CodeAlreadySent {
+		if note != nil && e.Code == batch.CodeNameAlreadySent {
 			// Never "send it again under a new number": the first copy
 			// was accepted.
 			ex.Next = messageText(note)

@@ -340,8 +340,8 @@ func (p dialogPrompter) Secret(ctx context.Context, kind workflow.SecretKind, su
 	return p.u.askSecret(ctx, lang.L("ask.password.title"), lang.L("ask.password", map[string]any{"User": user, "Host": host}), lang.L("ask.secret"))
 }
 
-func (p dialogPrompter) ConfirmHostKey(ctx context.Context, host, fingerprint string) (bool, error) {
-	return p.u.confirmHostKey(ctx)(host, fingerprint)
+func (p dialogPrompter) ConfirmHostKey(ctx context.Context, host, keyType, fingerprint string) (bool, error) {
+	return p.u.confirmHostKey(ctx)(host, keyType, fingerprint)
 }
 
 // practice gives the practice point's address, starting it in this
@@ -363,9 +363,10 @@ func (u *UI) practice(ctx context.Context) (url, user string, password []byte, e
 }
 
 // confirmHostKey asks, on first contact with an SFTP server, whether to
-// trust its key.
-func (u *UI) confirmHostKey(ctx context.Context) func(host, fingerprint string) (bool, error) {
-	return func(host, fingerprint string) (bool, error) {
+// trust its key, named with its type ("ssh-rsa SHA256:…").
+func (u *UI) confirmHostKey(ctx context.Context) func(host, keyType, fingerprint string) (bool, error) {
+	return func(host, keyType, fingerprint string) (bool, error) {
+		fingerprint = keyType + " " + fingerprint
 		answer := make(chan bool, 1)
 		fyne.Do(func() {
 			l := widget.NewLabel(lang.L("hostkey.question", map[string]any{"Host": host, "Fingerprint": fingerprint}))

@@ -24,10 +24,6 @@ type Sequences interface {
 	Reserve(sender, date string, env Environment, seq int) error
 }
 
-// CodeAlreadySent is the refusal code of a name the transfer point has
-// already seen (ACRF-133).
-const CodeAlreadySent = 133
-
 // NextSeq is the next free sequence number above highest (0 when none is
 // used), skipping numbers for which taken reports true; code 112 when
 // the day's numbers are all used.
@@ -45,7 +41,7 @@ func NextSeq(sender, date string, env Environment, highest int, taken func(seq i
 
 // SeqUsedError is the refusal (133) of a sequence number already handed out.
 func SeqUsedError(sender, date string, env Environment, seq int) error {
-	return &NameError{Name: fmt.Sprintf("%s.%s.%05d.%s", sender, date, seq, env), Field: "sequence number", Code: CodeAlreadySent,
+	return &NameError{Name: fmt.Sprintf("%s.%s.%05d.%s", sender, date, seq, env), Field: "sequence number", Code: CodeNameAlreadySent,
 		Reason: fmt.Sprintf("sequence number %05d was already used for sender %s on %s in environment %s; leave out the sequence number to get the next free one", seq, sender, date, env)}
 }
 

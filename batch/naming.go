@@ -66,7 +66,7 @@ func NameDeclaration(ctx context.Context, j Sequences, src, dir string, n Name) 
 	} else {
 		seq, _ := strconv.Atoi(n.Seq)
 		if taken(seq) {
-			return n, "", &NameError{Name: n.String(), Field: "sequence number", Code: CodeAlreadySent,
+			return n, "", &NameError{Name: n.String(), Field: "sequence number", Code: CodeNameAlreadySent,
 				Reason: fmt.Sprintf("a file with sequence number %s for sender %s on %s (%s) is already in %s", n.Seq, n.Sender, n.Date, n.Env, dir)}
 		}
 		if err := j.Reserve(n.Sender, n.Date, n.Env, seq); err != nil {

@@ -28,9 +28,9 @@ type Prompter interface {
 	// Secret asks for a secret. It returns context.Canceled when the user
 	// cancels, and an error of its own when it cannot ask (no terminal).
 	Secret(ctx context.Context, kind SecretKind, subject string) ([]byte, error)
-	// ConfirmHostKey asks whether to trust an SFTP server whose key is
-	// seen for the first time.
-	ConfirmHostKey(ctx context.Context, host, fingerprint string) (bool, error)
+	// ConfirmHostKey asks whether to trust an SFTP server whose key (of
+	// type keyType: ssh-rsa, ssh-ed25519…) is seen for the first time.
+	ConfirmHostKey(ctx context.Context, host, keyType, fingerprint string) (bool, error)
 }
 
 // Target is where to connect and what is already known of its secrets.
@@ -89,7 +89,7 @@ func ResolveAuth(ctx context.Context, t Target, p Prompter) (uploader.Auth, erro
 				}
 			}
 		}
-		auth.ConfirmHostKey = func(host, fp string) (bool, error) { return p.ConfirmHostKey(ctx, host, fp) }
+		auth.ConfirmHostKeyType = func(host, keyType, fp string) (bool, error) { return p.ConfirmHostKey(ctx, host, keyType, fp) }
 	default:
 		if auth.Password = lookup(); auth.Password == nil {
 			var err error

@@ -305,7 +305,7 @@ func next(old State, ev Event) State {
 		return old
 	case old.noti() && (ev.State == StateAckAccepted || ev.State == StateAckRefused):
 		return old
-	case old.Accepted() && ev.State.Refused() && onlyCode(ev.Codes, batch.CodeAlreadySent):
+	case old.Accepted() && ev.State.Refused() && onlyCode(ev.Codes, batch.CodeNameAlreadySent):
 		return old
 	}
 	return ev.State

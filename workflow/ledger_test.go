@@ -164,7 +164,7 @@ func TestSequences(t *testing.T) {
 		t.Error("a used number was reserved again")
 	}
 	var ne *batch.NameError
-	if err := l.Reserve("123456", "20261121", batch.Production, 3); !errors.As(err, &ne) || ne.Code != batch.CodeAlreadySent {
+	if err := l.Reserve("123456", "20261121", batch.Production, 3); !errors.As(err, &ne) || ne.Code != batch.CodeNameAlreadySent {
 		t.Errorf("reuse: %v", err)
 	}
 	if got, _ := l.Peek("123456", "20261121", batch.Production, func(s int) bool { return s == 4 }); got != 5 {

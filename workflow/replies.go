@@ -143,7 +143,7 @@ func (l *Ledger) matchReply(account string, r *Reply) error {
 	for _, e := range rep.Errors {
 		codes = append(codes, e.ID)
 	}
-	dup := accepted != nil && state.Refused() && onlyCode(codes, batch.CodeAlreadySent)
+	dup := accepted != nil && state.Refused() && onlyCode(codes, batch.CodeNameAlreadySent)
 	if dup {
 		// A second copy refused because the first was received: the
 		// first acceptance stands.
@@ -180,7 +180,7 @@ func (l *Ledger) AlreadyAccepted(account string, rep *batch.Reply) (*Message, er
 	for _, e := range rep.Errors {
 		codes = append(codes, e.ID)
 	}
-	if !onlyCode(codes, batch.CodeAlreadySent) {
+	if !onlyCode(codes, batch.CodeNameAlreadySent) {
 		return nil, nil
 	}
 	env := rep.Env()
