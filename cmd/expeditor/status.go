@@ -35,8 +35,8 @@ type statusJSON struct {
 func runStatus(env *cliEnv, args []string) error {
 	fset := newFlags("status")
 	asJSON := fset.Bool("json", false, "print a JSON array, for scripts")
-	account := fset.String("account", "", "only the declarations of the account USER@HOST")
-	limit := fset.Int("limit", 0, "at most N declarations, the latest first (default: all)")
+	account := fset.String("account", "", "only the declarations of the account `USER@HOST`")
+	limit := fset.Int("limit", 0, "at most `N` declarations, the latest first (default: all)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
