@@ -92,21 +92,9 @@ func (r *repliesStep) refresh() {
 	r.reloadKept()
 }
 
-// repliesDir is where the chosen account's replies are kept: its own
-// folder in the replies folder of the configuration folder (each account
-// numbers its replies itself, so two accounts' replies share names).
-func (u *UI) repliesDir() (string, error) {
-	return workflow.RepliesDir(u.chosenAccount())
-}
-
 // fetch brings the replies back.
 func (r *repliesStep) fetch() {
 	u := r.u
-	dir, err := u.repliesDir()
-	if err != nil {
-		r.message.SetText(explain(err))
-		return
-	}
 	del := r.deleteCheck.Checked
 	r.fetchButton.Disable()
 	r.busy.Show()
@@ -114,8 +102,16 @@ func (r *repliesStep) fetch() {
 	r.message.SetText(lang.L("replies.fetching"))
 	var got []workflow.Reply
 	var kept []keptReply
-	account := u.chosenAccount()
+	var dir, account string
+	profile := u.state.profile
 	u.tasks.run(func(ctx context.Context) error {
+		// Each account's replies are kept in its own folder (each account
+		// numbers its replies itself, so two accounts' replies share names).
+		account = accountOf(profile)
+		var err error
+		if dir, err = workflow.RepliesDir(account); err != nil {
+			return err
+		}
 		defer func() { kept, _ = loadKept(dir, account) }() // what is kept, even after a failure
 		c, err := u.connect(ctx)
 		if err != nil {
@@ -219,13 +215,14 @@ func loadKept(dir, account string) ([]keptReply, error) {
 
 // reloadKept reads the kept replies off the UI goroutine and shows them.
 func (r *repliesStep) reloadKept() {
-	dir, err := r.u.repliesDir()
-	if err != nil {
-		return
-	}
 	var all []keptReply
-	account := r.u.chosenAccount()
-	r.u.tasks.run(func(context.Context) (err error) {
+	profile := r.u.state.profile
+	r.u.tasks.run(func(context.Context) error {
+		account := accountOf(profile)
+		dir, err := workflow.RepliesDir(account)
+		if err != nil {
+			return err
+		}
 		all, err = loadKept(dir, account)
 		return err
 	}, func(err error) {

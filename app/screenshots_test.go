@@ -80,6 +80,7 @@ func TestScreenshots(t *testing.T) {
 	shot("3-prepare")
 
 	test.Tap(u.prep.nextButton)
+	u.tasks.wait() // the set is checked in a task
 	test.Tap(u.send.sendButton)
 	u.tasks.wait()
 	shot("4-send")
@@ -93,6 +94,9 @@ func TestScreenshots(t *testing.T) {
 	shot("5-replies")
 
 	u.goTo(stepHistory)
+	u.tasks.wait()
+	u.hist.list.Select(0)
+	u.tasks.wait()
 	shot("6-history")
 
 	u.setLanguage("fr")

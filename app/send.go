@@ -177,7 +177,7 @@ func (s *sendStep) refresh() {
 	}
 	set := *u.state.set
 	signTest := u.signTest()
-	account := u.chosenAccount()
+	profile := u.state.profile
 	s.sendButton.Disable()
 	s.summary.SetText(lang.L("send.checking"))
 	s.checking++
@@ -191,6 +191,7 @@ func (s *sendStep) refresh() {
 		if plan, err = workflow.CheckSet(set, signTest); err != nil {
 			return err
 		}
+		account := accountOf(profile)
 		if account == "" {
 			return nil
 		}
@@ -260,10 +261,15 @@ func (s *sendStep) confirmAgain() {
 	d.Show()
 }
 
-// chosenAccount is the ledger's account of the chosen profile (user@host),
-// without connecting; empty when the profile cannot be read.
-func (u *UI) chosenAccount() string {
-	name := u.state.profile
+// chosenAccount is the ledger's account of the chosen profile: see
+// accountOf (it asks the practice point whether it runs: call it from a
+// task).
+func (u *UI) chosenAccount() string { return accountOf(u.state.profile) }
+
+// accountOf is the ledger's account of a profile (user@host), without
+// logging in; empty when the profile cannot be read. It asks the practice
+// point whether it runs, and reads the profiles: call it from a task.
+func accountOf(name string) string {
 	if name == practiceProfile || name == "" {
 		host, _, _ := strings.Cut(practice.DefaultListen, ":")
 		if url, ok := practiceRunning(); ok {
