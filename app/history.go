@@ -70,7 +70,10 @@ func newHistoryStep(u *UI) *historyStep {
 	h.timeline = widget.NewLabel("")
 	h.timeline.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(heading(lang.L("step.history")), container.NewHBox(h.reopenButton), h.message)
-	h.content = container.NewBorder(top, container.NewVScroll(h.timeline), nil, nil, h.list)
+	// The list above, the selected set's timeline below it.
+	split := container.NewVSplit(h.list, container.NewVScroll(h.timeline))
+	split.SetOffset(0.6)
+	h.content = container.NewBorder(top, nil, nil, nil, split)
 	return h
 }
 
