@@ -14,7 +14,8 @@ import (
 // point's folders. With opts.TLS it loads mod_tls and requires TLS on the
 // control and data connections, and (its default) data connections that
 // resume the control connection's TLS session; opts.TLSVersion makes it a
-// TLS 1.2-only or TLS 1.3-only server.
+// TLS 1.2-only or TLS 1.3-only server. It offers TLS session tickets
+// unless opts.NoSessionTickets.
 func StartProFTPD(t testing.TB, opts FTPOptions) *FTPServer {
 	t.Helper()
 	bin := unpacked(t, "usr/sbin/proftpd")
@@ -55,8 +56,12 @@ func StartProFTPD(t testing.TB, opts FTPOptions) *FTPServer {
 		conf = append(conf, "LoadModule mod_tls.c", "<IfModule mod_tls.c>",
 			"TLSEngine on", "TLSLog "+tlsLog, "TLSProtocol "+protocol,
 			"TLSRSACertificateFile "+s.CAFile, "TLSRSACertificateKeyFile "+keyFile,
-			"TLSRequired on", "TLSVerifyClient off", "TLSRenegotiate none",
-			"</IfModule>")
+			"TLSRequired on", "TLSVerifyClient off", "TLSRenegotiate none")
+		if !opts.NoSessionTickets {
+			// Go's TLS resumes TLS 1.2 sessions with tickets only.
+			conf = append(conf, "TLSSessionTickets on")
+		}
+		conf = append(conf, "</IfModule>")
 	}
 	var lastErr error
 	for range 5 {

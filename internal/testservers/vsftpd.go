@@ -30,6 +30,9 @@ type FTPOptions struct {
 	// (ProFTPD only); empty offers what the server's OpenSSL offers, TLS
 	// 1.3 included.
 	TLSVersion string
+	// NoSessionTickets makes ProFTPD resume TLS 1.2 sessions by session
+	// ID only (its TLSSessionTickets default), which Go's TLS cannot do.
+	NoSessionTickets bool
 }
 
 // FTPServer is a running vsftpd, ProFTPD or Pure-FTPd.
