@@ -161,8 +161,12 @@ func TestFTPRefusals(t *testing.T) {
 		perm bool
 	}{
 		{"vsftpd", func(t testing.TB) *testservers.FTPServer { return testservers.StartVsftpd(t, testservers.FTPOptions{}) }, false},
-		{"proftpd", func(t testing.TB) *testservers.FTPServer { return testservers.StartProFTPD(t, testservers.FTPOptions{}) }, true},
-		{"pure-ftpd", func(t testing.TB) *testservers.FTPServer { return testservers.StartPureFTPd(t, testservers.FTPOptions{}) }, true},
+		{"proftpd", func(t testing.TB) *testservers.FTPServer {
+			return testservers.StartProFTPD(t, testservers.FTPOptions{})
+		}, true},
+		{"pure-ftpd", func(t testing.TB) *testservers.FTPServer {
+			return testservers.StartPureFTPd(t, testservers.FTPOptions{})
+		}, true},
 	}
 	ctx := context.Background()
 	for _, srv := range servers {
