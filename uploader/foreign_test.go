@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -104,13 +105,16 @@ func TestFTPSServers(t *testing.T) {
 			if d.conns == 0 || d.resumed != wantResumed || d.versions[srv.version] != d.conns {
 				t.Fatalf("data connections: %d, resumed %d, versions %v; want %d resumed, all with %s", d.conns, d.resumed, d.versions, wantResumed, tls.VersionName(srv.version))
 			}
+			logged := "no reuse log"
 			if srv.reused != "" {
-				if c := strings.Count(s.Log(), srv.reused); c < d.conns {
+				c := strings.Count(s.Log(), srv.reused)
+				if c < d.conns {
 					t.Fatalf("the server logs %d resumed data connections of %d", c, d.conns)
 				}
+				logged = fmt.Sprintf("server log: %d x %q", c, srv.reused)
 			}
-			t.Logf("%s: %d MiB byte-identical in %v (%.0f MiB/s); %d data connections, %d resumed, %s",
-				srv.name, size>>20, took.Round(time.Millisecond), float64(size>>20)/took.Seconds(), d.conns, d.resumed, tls.VersionName(srv.version))
+			t.Logf("%s: %d MiB byte-identical in %v (%.0f MiB/s); %d data connections, %d resumed, %s; %s",
+				srv.name, size>>20, took.Round(time.Millisecond), float64(size>>20)/took.Seconds(), d.conns, d.resumed, tls.VersionName(srv.version), logged)
 		})
 	}
 }
@@ -190,6 +194,9 @@ func TestFTPRefusals(t *testing.T) {
 			err = tr.Put(ctx, "IN", "FI.X", strings.NewReader("data"), 4)
 			if !errors.Is(err, ErrRefused) || errors.Is(err, ErrFolderMissing) || IsTransient(err) || errors.Is(err, fs.ErrPermission) != srv.perm {
 				t.Errorf("Put in a read-only folder: %v", err)
+			}
+			if r := ServerReason(err); !strings.HasPrefix(r, "55") {
+				t.Errorf("ServerReason = %q", r)
 			}
 			t.Logf("Put refused: %v", err)
 

@@ -461,6 +461,21 @@ func refused(err error, perm bool, format string, args ...any) error {
 }
 
 func (r *refusal) Error() string { return r.msg }
+
+// ServerReason is the server's own words for a refusal in err (an FTP
+// reply such as "550 /IN/FI.X: Permission denied"), or "" when err holds
+// none.
+func ServerReason(err error) string {
+	var r *refusal
+	if errors.As(err, &r) {
+		return ftpReason(r.err)
+	}
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		return ftpReason(tp)
+	}
+	return ""
+}
 func (r *refusal) Unwrap() error { return r.err }
 func (r *refusal) Is(target error) bool {
 	return target == ErrRefused || (r.perm && target == fs.ErrPermission)
