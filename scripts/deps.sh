@@ -43,12 +43,14 @@ if [ "${1:-run}" = test ]; then
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	$sudo mkdir -p "$cache/root"
+	candidates() { apt-cache policy "${unpacked[@]}" 2>/dev/null | awk '/^[^ ]/ {p=$1; sub(":$", "", p)} /^ *Candidate:/ {print p, $2}'; }
+	cand=$(candidates)
+	if [ "$(echo "$cand" | grep -vc '(none)')" -lt ${#unpacked[@]} ]; then
+		$sudo apt-get update -qq
+		cand=$(candidates)
+	fi
 	for p in "${unpacked[@]}"; do
-		v=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-		if [ -z "$v" ] || [ "$v" = "(none)" ]; then
-			$sudo apt-get update -qq
-			v=$(apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')
-		fi
+		v=$(echo "$cand" | awk -v p="$p" '$1 == p {print $2}')
 		[ "$(cat "$cache/$p.version" 2>/dev/null)" = "$v" ] && continue
 		echo "unpacking $p $v into $cache"
 		tmp=$(mktemp -d)
