@@ -176,7 +176,11 @@ func connectionFragment(err error) (string, bool) {
 	case errors.Is(err, uploader.ErrTLS):
 		return lang.L("conn.tls"), true
 	case errors.Is(err, uploader.ErrRefused):
-		return lang.L("conn.refused", map[string]any{"Reason": uploader.ServerReason(err)}), true
+		reason := uploader.ServerReason(err)
+		if reason == "" {
+			reason = err.Error()
+		}
+		return lang.L("conn.refused", map[string]any{"Reason": reason}), true
 	case errors.Is(err, uploader.ErrEndpoint):
 		return lang.L("conn.endpoint"), true
 	case errors.Is(err, uploader.ErrFetchIncomplete):

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -226,5 +227,41 @@ func TestFTPRefusals(t *testing.T) {
 				t.Errorf("List after refusals: %v, %v", files, err)
 			}
 		})
+	}
+}
+
+// The replies of the servers met, as they word them.
+func TestReplyWording(t *testing.T) {
+	for _, tc := range []struct {
+		code    int
+		msg     string
+		meaning meaning
+		tls     bool // a plain login refused because the server wants TLS
+	}{
+		{550, "/IN/FI.X: Permission denied", denied, false},
+		{550, "/OUT/FO.X: Operation not permitted", denied, false},
+		{553, "Can't open that file: Permission denied", denied, false},
+		{550, "Could not delete /OUT/FO.NONE: No such file or directory", missing, false},
+		{550, "/NOFOLDER/FI.X: No such file or directory", missing, false},
+		{553, "Could not create file.", unclear, false},
+		{550, "Delete operation failed.", unclear, false},
+		{550, "SSL/TLS required on the control channel", unclear, true},
+		{421, "Sorry, cleartext sessions and weak ciphers are not accepted on this server.\nPlease reconnect using TLS security mechanisms.", unclear, true},
+		{530, "Non-anonymous sessions must use encryption.", unclear, true},
+		{534, "Policy requires SSL.", unclear, true},
+		{530, "Login incorrect.", unclear, false},
+		{421, "Too many connections", unclear, false},
+	} {
+		err := error(&textproto.Error{Code: tc.code, Msg: tc.msg})
+		if got := replyMeaning(err); got != tc.meaning {
+			t.Errorf("%d %s: meaning %d, want %d", tc.code, tc.msg, got, tc.meaning)
+		}
+		if got := tlsRequired(err); got != tc.tls {
+			t.Errorf("%d %s: TLS required %v", tc.code, tc.msg, got)
+		}
+		// The library keeps only the words of a refused USER.
+		if got := tlsRequired(errors.New(tc.msg)); got != tc.tls && tc.code != 530 {
+			t.Errorf("%s (words only): TLS required %v", tc.msg, got)
+		}
 	}
 }
