@@ -147,8 +147,8 @@ func TestFTPAtTLSOnlyServer(t *testing.T) {
 		t.Run(srv.name, func(t *testing.T) {
 			s := srv.start(t)
 			_, err := Dial(context.Background(), ftpEndpoint(s, false, ""), Auth{Password: []byte(s.Password)})
-			if !errors.Is(err, ErrTLSRequired) || IsTransient(err) || !strings.Contains(err.Error(), "ftps://"+s.Addr) {
-				t.Fatalf("err = %v, want ErrTLSRequired naming ftps://%s", err, s.Addr)
+			if !errors.Is(err, ErrTLSRequired) || IsTransient(err) || !strings.Contains(err.Error(), "ftps://"+s.User+"@"+s.Addr) {
+				t.Fatalf("err = %v, want ErrTLSRequired naming ftps://%s@%s", err, s.User, s.Addr)
 			}
 			t.Log(err)
 		})

@@ -41,10 +41,10 @@ type ftpTransport struct {
 // (which must therefore be set: data connections go to other ports). Only
 // the control connection puts sessions in it: a data connection finds the
 // control connection's session (in TLS 1.3, a ticket the server sent after
-// the control handshake) and never replaces it with its own, which a
-// server checking for "the same session as the control connection"
-// (ProFTPD) would refuse. How data connections end so that TLS 1.3 loses
-// no upload tail is tlsDataConn's part.
+// the control handshake) and never replaces it with its own: the control
+// connection's session is the one servers compare with (ProFTPD, vsftpd
+// only ask for a resumed session). How data connections end so that TLS
+// 1.3 loses no upload tail is tlsDataConn's part.
 func ftpTLSConfigs(ep Endpoint, auth Auth) (ctrl, data *tls.Config, err error) {
 	roots := auth.RootCAs
 	if roots == nil && ep.CAFile != "" {
@@ -202,7 +202,7 @@ func tlsRequired(err error) bool {
 }
 
 func tlsRequiredError(ep Endpoint, err error) error {
-	return fmt.Errorf("%w: %s refused an unencrypted login (%s); use the address ftps://%s", ErrTLSRequired, ep.Addr(), ftpReason(err), ep.Addr())
+	return fmt.Errorf("%w: %s refused an unencrypted login (%s); use the address ftps://%s@%s", ErrTLSRequired, ep.Addr(), ftpReason(err), ep.User, ep.Addr())
 }
 
 // dataRefused words a server's refusal of a TLS data connection: "425
@@ -213,7 +213,14 @@ func tlsRequiredError(ep Endpoint, err error) error {
 // (Go's TLS resumes only with session tickets), with a server that offers
 // no tickets and only TLS 1.2.
 func (t *ftpTransport) dataRefused(err error) error {
-	if t.ep.Scheme != "ftps" || !(isFTPCode(err, 425) || isFTPCode(err, 522)) {
+	var tp *textproto.Error
+	if t.ep.Scheme != "ftps" || !errors.As(err, &tp) {
+		return err
+	}
+	msg := strings.ToLower(tp.Msg)
+	tlsWords := strings.Contains(msg, "tls") || strings.Contains(msg, "ssl") || strings.Contains(msg, "operation not permitted")
+	// Other 425s ("Connection timed out") are network failures, to retry.
+	if tp.Code != 522 && !(tp.Code == 425 && tlsWords) {
 		return err
 	}
 	return fmt.Errorf("%w: %s refused the secure data connection (%s); the server may require TLS session reuse by session ID, which Expeditor does not do: its administrator can enable TLS 1.3 or TLS session tickets (ProFTPD: TLSSessionTickets on)", ErrTLS, t.ep.Addr(), ftpReason(err))
