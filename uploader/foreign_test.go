@@ -145,6 +145,7 @@ func TestFTPAtTLSOnlyServer(t *testing.T) {
 			continue
 		}
 		t.Run(srv.name, func(t *testing.T) {
+			t.Parallel()
 			s := srv.start(t)
 			_, err := Dial(context.Background(), ftpEndpoint(s, false, ""), Auth{Password: []byte(s.Password)})
 			if !errors.Is(err, ErrTLSRequired) || IsTransient(err) || !strings.Contains(err.Error(), "ftps://"+s.User+"@"+s.Addr) {
@@ -176,6 +177,7 @@ func TestFTPRefusals(t *testing.T) {
 	ctx := context.Background()
 	for _, srv := range servers {
 		t.Run(srv.name, func(t *testing.T) {
+			t.Parallel()
 			s := srv.start(t)
 			tr, err := Dial(ctx, ftpEndpoint(s, false, ""), Auth{Password: []byte(s.Password)})
 			if err != nil {

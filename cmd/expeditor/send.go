@@ -185,7 +185,7 @@ func explainSendError(err error, f *sendFlags) error {
 	case errors.Is(err, uploader.ErrTLSRequired):
 		return withHint(err, "use the ftps:// address (--to ftps://USER@HOST, or change the profile's address)")
 	case errors.Is(err, uploader.ErrTLS):
-		return withHint(err, "check that the address is right; use ftp:// only if the server offers no TLS")
+		return withHint(err, "check the address, and that the server's certificate is trusted (for a private server, add ?ca=FILE to the address)")
 	case errors.Is(err, uploader.ErrRefused):
 		return withHint(err, "the account is not allowed to do this on the server: ask the transfer point (or the server's administrator) to check its rights")
 	case errors.Is(err, uploader.ErrAlreadyOnServer):
