@@ -216,17 +216,14 @@ func verifyChain(cert *x509.Certificate, pool []*x509.Certificate, roots *x509.C
 }
 
 func replyDigest(oid asn1.ObjectIdentifier) (crypto.Hash, error) {
-	switch {
-	case oid.Equal(oidSHA256):
-		return crypto.SHA256, nil
-	case oid.Equal(oidSHA384):
-		return crypto.SHA384, nil
-	case oid.Equal(oidSHA512):
-		return crypto.SHA512, nil
-	case oid.Equal(oidSHA1):
+	if oid.Equal(oidSHA1) {
 		return 0, sigErr("signature", "the signature uses SHA-1, which can no longer be trusted")
 	}
-	return 0, sigErr("signature", "the signature uses an unknown digest algorithm (%s)", oid)
+	h, err := digestOf(oid)
+	if err != nil {
+		return 0, sigErr("signature", "the signature uses an unknown digest algorithm (%s)", oid)
+	}
+	return h, nil
 }
 
 // tstInfo is the content of a timestamp token (RFC 3161 §2.4.2); only the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,41 +147,25 @@ func TestVerifyReplyTimestamp(t *testing.T) {
 		t.Errorf("timestamp time %v", got.Timestamp.Time)
 	}
 
-	// The token of one signature put on another.
-	other := opensslSign(t, dir, reply, testpki.ReplyOtherCert, testpki.ReplyOtherKey, "DER")
-	otherCades, err := testpki.AddTimestamp(other, dir)
+	// A token about other bytes than this signature's value.
+	token, err := testpki.TimestampToken([]byte("another signature"), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	swapped, err := swapTimestamp(cades, otherCades)
+	wrong, err := testpki.WithTimestampToken(fs, token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = verifyReplyFile(t, reply, swapped, nil)
+	_, err = verifyReplyFile(t, reply, wrong, nil)
 	var se *ReplySignatureError
-	if !errors.As(err, &se) || se.Code != "timestamp" {
+	if !errors.As(err, &se) || se.Code != "timestamp" || !strings.Contains(se.Detail, "about another signature") {
 		t.Errorf("token of another signature: %v", err)
 	}
-}
-
-// swapTimestamp returns sig with the timestamp token of from instead of
-// its own: both tokens have the same length (same TSA, same digest).
-func swapTimestamp(sig, from []byte) ([]byte, error) {
-	a, b := tokenOf(sig), tokenOf(from)
-	if a == nil || b == nil || len(a) != len(b) {
-		return nil, errors.New("tokens not found or of different lengths")
+	// A damaged token.
+	token[len(token)-10] ^= 0xff
+	if damaged, err := testpki.WithTimestampToken(fs, token); err != nil {
+		t.Fatal(err)
+	} else if _, err := verifyReplyFile(t, reply, damaged, nil); !errors.As(err, &se) || se.Code != "timestamp" {
+		t.Errorf("damaged token: %v", err)
 	}
-	i := bytes.Index(sig, a)
-	out := bytes.Clone(sig)
-	copy(out[i:], b)
-	return out, nil
-}
-
-func tokenOf(sig []byte) []byte {
-	oid := []byte{0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e}
-	i := bytes.Index(sig, oid)
-	if i < 0 {
-		return nil
-	}
-	return sig[i+len(oid):]
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/expeditor-be/expeditor/uploader"
 )
@@ -12,7 +13,7 @@ func init() {
 	register(&command{
 		name:    "profile",
 		summary: "save, list and remove transfer point addresses",
-		usage: "profile add [--identity KEY] [--ssh-rsa] [--no-epsv] [--ca FILE] [--password-file FILE] [--no-password] NAME URL\n" +
+		usage: "profile add [--identity KEY] [--ssh-rsa] [--no-epsv] [--ca FILE] [--password-file FILE] [--no-password] [--reply-trust FILE] NAME URL\n" +
 			"       expeditor profile list\n" +
 			"       expeditor profile remove NAME",
 		run: runProfile,
@@ -64,6 +65,7 @@ func runProfileAdd(env *cliEnv, args []string) error {
 	ca := fset.String("ca", "", "FTPS: trust the certificates in this PEM FILE")
 	pwFile := fset.String("password-file", "", "read the password (or key passphrase) to keep in the keychain from FILE")
 	noPassword := fset.Bool("no-password", false, "do not keep a password: it is asked at each send")
+	replyTrust := fset.String("reply-trust", "", "check the signer of the replies against the CA certificates in FILE (replies_sig.go)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -95,6 +97,12 @@ func runProfileAdd(env *cliEnv, args []string) error {
 		}
 	}
 	p := uploader.Profile{Name: pos[0], Endpoint: ep}
+	if *replyTrust != "" {
+		if _, err := uploader.LoadTrust(*replyTrust); err != nil {
+			return withHint(err, "give a PEM file of the CA certificates of the transfer point's reply signer")
+		}
+		p.ReplyTrust, _ = filepath.Abs(*replyTrust)
+	}
 	if err := uploader.ValidProfileName(p.Name); err != nil {
 		return usagef("%v", err)
 	}

@@ -119,26 +119,38 @@ func AddTimestamp(cmsDER []byte, dir string) ([]byte, error) {
 	if len(p7.Signers) != 1 {
 		return nil, fmt.Errorf("%d signers", len(p7.Signers))
 	}
+	token, err := TimestampToken(p7.Signers[0].EncryptedDigest, dir)
+	if err != nil {
+		return nil, err
+	}
+	return WithTimestampToken(cmsDER, token)
+}
+
+// TimestampToken asks the TSA of the PKI in dir (with "openssl ts") for a
+// timestamp token (DER) over data.
+func TimestampToken(data []byte, dir string) ([]byte, error) {
 	tmp, err := os.MkdirTemp(dir, "ts")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	sig := filepath.Join(tmp, "sig.bin")
-	if err := os.WriteFile(sig, p7.Signers[0].EncryptedDigest, 0o600); err != nil {
+	in := filepath.Join(tmp, "data.bin")
+	if err := os.WriteFile(in, data, 0o600); err != nil {
 		return nil, err
 	}
 	tsq, tok := filepath.Join(tmp, "q.tsq"), filepath.Join(tmp, "token.der")
-	if err := openssl("ts", "-query", "-data", sig, "-sha256", "-cert", "-out", tsq); err != nil {
+	if err := openssl("ts", "-query", "-data", in, "-sha256", "-cert", "-out", tsq); err != nil {
 		return nil, err
 	}
 	if err := openssl("ts", "-reply", "-config", filepath.Join(dir, ReplyTSAConf), "-queryfile", tsq, "-token_out", "-out", tok); err != nil {
 		return nil, err
 	}
-	token, err := os.ReadFile(tok)
-	if err != nil {
-		return nil, err
-	}
+	return os.ReadFile(tok)
+}
+
+// WithTimestampToken puts token in the unsigned attributes of the only
+// signer of a CMS signature (DER), as id-aa-signatureTimeStampToken.
+func WithTimestampToken(cmsDER, token []byte) ([]byte, error) {
 	return insertUnsignedAttribute(cmsDER, []int{1, 2, 840, 113549, 1, 9, 16, 2, 14}, token)
 }
 
