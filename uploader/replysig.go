@@ -127,11 +127,17 @@ func ReplyAccount(ep Endpoint) string { return ep.User + "@" + ep.Host }
 // (FO, or the replies unpacked from a CO) against the FS of the same reply
 // set kept with it, and sets FetchedReply.Signature.
 func (f *fetcher) checkSignatures(got []FetchedReply) {
-	fsKept := map[string]string{} // reply name without prefix → kept FS
+	fsKept := map[string]string{}  // reply name without prefix → kept FS
+	fsFailed := map[string]error{} // an FS is there but could not be kept
 	for _, r := range got {
 		name := path.Base(r.Remote)
-		if strings.HasPrefix(name, "FS.") && r.Local != "" && r.Err == nil {
+		if !strings.HasPrefix(name, "FS.") || r.Pending {
+			continue
+		}
+		if r.Local != "" { // kept (an error may be about deleting it)
 			fsKept[strings.TrimPrefix(name, "FS.")] = r.Local
+		} else if r.Err != nil {
+			fsFailed[strings.TrimPrefix(name, "FS.")] = r.Err
 		}
 	}
 	for i := range got {
@@ -144,6 +150,12 @@ func (f *fetcher) checkSignatures(got []FetchedReply) {
 		signed := r.Local
 		if r.Archive != "" {
 			signed = r.Archive // a CO's FS signs the zip as it came
+		}
+		if err, ok := fsFailed[rest]; ok {
+			// Signed, but the signature could not be brought back: the
+			// reply cannot be trusted yet.
+			r.Signature = &SignatureCheck{Status: SignatureInvalid, Err: err}
+			continue
 		}
 		r.Signature = f.checkSignature(signed, fsKept[rest])
 	}
