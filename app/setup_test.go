@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/internal/testpki"
 	"github.com/expeditor-be/expeditor/signer"
 	"github.com/expeditor-be/expeditor/uploader"
 	"github.com/expeditor-be/expeditor/uploader/practice"
@@ -181,9 +183,16 @@ func TestNotifyAnswers(t *testing.T) {
 		return &batch.Reply{Kind: batch.KindACRF, FileName: "FO.ACRF.999999.20261121.00001.R", About: set, Accepted: accepted, ResultCode: code}
 	}
 	waiting := map[string]bool{set: true}
-	test.AssertNotificationSent(t, fyne.NewNotification("Answer from the transfer point", set+" was accepted."), func() {
+	test.AssertNotificationSent(t, fyne.NewNotification("Answer from the transfer point", set+" was received by the transfer point; its notification will follow."), func() {
 		if n := u.notifyAnswers([]uploader.FetchedReply{{Reply: reply(true), Downloaded: true}}, waiting); n != 1 {
 			t.Errorf("%d notifications", n)
+		}
+	})
+	// The acknowledgement and the notification together: one notification.
+	noti := &batch.Reply{Kind: batch.KindNOTI, FileName: "FO.NOTI.999999.20261121.00002.R", About: set, Accepted: true, ResultCode: "1"}
+	test.AssertNotificationSent(t, fyne.NewNotification("Answer from the transfer point", set+" was accepted."), func() {
+		if n := u.notifyAnswers([]uploader.FetchedReply{{Reply: reply(true), Downloaded: true}, {Reply: noti, Downloaded: true}}, waiting); n != 1 {
+			t.Errorf("%d notifications for one set", n)
 		}
 	})
 	test.AssertNotificationSent(t, fyne.NewNotification("Answer from the transfer point", set+" was refused: open Expeditor to see why."), func() {
@@ -226,4 +235,32 @@ func TestWaitingSets(t *testing.T) {
 	if len(got) != 2 || !got["GO.A.1"] || !got["GO.B.1"] {
 		t.Errorf("waiting: %v", got)
 	}
+}
+
+// While the window is open, a set sent to the practice point gets its
+// answer checked in the background, with a desktop notification.
+func TestCheckAnswersAgainstPracticePoint(t *testing.T) {
+	u, _ := newTestUI(t)
+	id := testpki.New(t, testpki.Options{CommonName: "Marie Dupont"})
+	nameDeclaration(t, u, t.TempDir(), batch.Production)
+	useP12(t, u, id.P12, id.Password)
+	test.Tap(u.sig.nextButton)
+	test.Tap(u.prep.prepareButton)
+	u.tasks.wait()
+	test.Tap(u.prep.nextButton)
+	test.Tap(u.send.sendButton)
+	u.tasks.wait()
+	set := u.state.set.GO().String()
+	if u.state.sent == "" || !waitingSets()[set] {
+		t.Fatalf("not sent, or not waiting: %q", u.send.message.Text)
+	}
+	// The practice point answers at once: accepted (and a notification).
+	test.AssertNotificationSent(t, fyne.NewNotification("Answer from the transfer point", set+" was accepted."), func() {
+		u.checkAnswers(context.Background())
+	})
+	// Answered: nothing is waiting any more, nothing more is said.
+	if waitingSets()[set] {
+		t.Error("the set still waits after its notification")
+	}
+	test.AssertNotificationSent(t, nil, func() { u.checkAnswers(context.Background()) })
 }

@@ -168,29 +168,45 @@ func (u *UI) quietConnect(ctx context.Context) (*connection, error) {
 	return &connection{ep: p.Endpoint, auth: auth, name: name}, nil
 }
 
-// notifyAnswers sends a desktop notification for each newly fetched
-// answer to a waiting set, and returns how many it sent.
+// notifyAnswers sends a desktop notification for each waiting set that
+// got a newly fetched answer (one per set, saying the most important: an
+// untrusted signature, a refusal, the notification's acceptance, or the
+// acknowledgement), and returns how many it sent.
 func (u *UI) notifyAnswers(got []uploader.FetchedReply, waiting map[string]bool) int {
-	n := 0
+	rank := map[string]int{}
+	text := map[string]string{}
+	var order []string
 	for _, r := range got {
 		if r.Reply == nil || !r.Downloaded || !waiting[r.Reply.SetKey()] {
 			continue
 		}
 		set := r.Reply.SetKey()
-		var text string
+		var key string
+		var n int
 		switch {
 		case r.Signature.Untrusted():
-			text = lang.L("notify.untrusted", map[string]any{"Set": set})
+			key, n = "notify.untrusted", 4
+		case r.Reply.Outcome() == "refused":
+			key, n = "notify.refused", 3
+		case r.Reply.Outcome() == "accepted" && r.Reply.Kind == batch.KindACRF:
+			key, n = "notify.received", 1
 		case r.Reply.Outcome() == "accepted":
-			text = lang.L("notify.accepted", map[string]any{"Set": set})
+			key, n = "notify.accepted", 2
 		default:
-			text = lang.L("notify.refused", map[string]any{"Set": set})
+			continue
 		}
-		u.app.SendNotification(fyne.NewNotification(lang.L("notify.title"), text))
-		u.log.Infof("notified: %s", text)
-		n++
+		if _, seen := rank[set]; !seen {
+			order = append(order, set)
+		}
+		if n > rank[set] {
+			rank[set], text[set] = n, lang.L(key, map[string]any{"Set": set})
+		}
 	}
-	return n
+	for _, set := range order {
+		u.app.SendNotification(fyne.NewNotification(lang.L("notify.title"), text[set]))
+		u.log.Infof("notified: %s", text[set])
+	}
+	return len(order)
 }
 
 // warnUntrusted says plainly not to trust the replies whose signature is
