@@ -151,7 +151,7 @@ func (r *repliesStep) fetch() {
 			}
 		}
 		r.showKept(kept)
-		u.warnUntrusted(got) // watch.go
+		u.showReplySignatures(got) // watch.go
 		u.refreshStatus()
 	})
 }

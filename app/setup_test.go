@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"os"
 	"path/filepath"
@@ -213,6 +215,19 @@ func TestNotifyAnswers(t *testing.T) {
 	}
 	if got := u.warnUntrusted([]uploader.FetchedReply{{Reply: reply(true)}}); got != "" {
 		t.Errorf("no warning expected: %q", got)
+	}
+
+	// The Replies step says, reply by reply, what the signature is.
+	valid := uploader.FetchedReply{Reply: reply(true), Signature: &uploader.SignatureCheck{Status: uploader.SignatureValid,
+		Signature: &signer.ReplySignature{Signer: &x509.Certificate{Subject: pkix.Name{CommonName: "Transfer Point"}},
+			Timestamp: &signer.Timestamp{Time: time.Date(2026, 11, 21, 10, 15, 2, 0, time.Local)}}}}
+	unsigned := uploader.FetchedReply{Reply: reply(true), Signature: &uploader.SignatureCheck{Status: uploader.SignatureUnsigned}}
+	got := strings.Join(signatureLines([]uploader.FetchedReply{valid, unsigned, bad, {}}), "\n")
+	want := "FO.ACRF.999999.20261121.00001.R: signature valid, by Transfer Point (timestamped 21/11/2026 10:15:02)\n" +
+		"FO.ACRF.999999.20261121.00001.R: not signed (no FS came with it)\n" +
+		"FO.ACRF.999999.20261121.00001.R: signature INVALID: do not trust this reply"
+	if got != want {
+		t.Errorf("signature lines:\n%s\nwant:\n%s", got, want)
 	}
 }
 

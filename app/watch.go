@@ -209,6 +209,43 @@ func (u *UI) notifyAnswers(got []uploader.FetchedReply, waiting map[string]bool)
 	return len(order)
 }
 
+// signatureLines says, for each reply fetched, what its signature check
+// found: valid and by whom (with the timestamp's time), none, or INVALID.
+func signatureLines(got []uploader.FetchedReply) []string {
+	var lines []string
+	for _, r := range got {
+		c := r.Signature
+		if r.Reply == nil || c == nil {
+			continue
+		}
+		var text string
+		switch c.Status {
+		case uploader.SignatureValid:
+			text = lang.L("replies.sig.valid", map[string]any{"Signer": c.Signature.SignerName()})
+			if ts := c.Signature.Timestamp; ts != nil {
+				text += " " + lang.L("replies.sig.timestamp", map[string]any{"Time": ts.Time.Local().Format("02/01/2006 15:04:05")})
+			}
+		case uploader.SignatureUnsigned:
+			text = lang.L("replies.sig.none")
+		case uploader.SignatureChanged:
+			text = lang.L("replies.sig.changed", map[string]any{"Signer": c.Signature.SignerName(), "Previous": c.Previous.Subject})
+		default:
+			text = lang.L("replies.sig.invalid")
+		}
+		lines = append(lines, r.Reply.FileName+": "+text)
+	}
+	return lines
+}
+
+// showReplySignatures adds the signature of each reply fetched to the
+// Replies step's message, and warns about untrusted ones.
+func (u *UI) showReplySignatures(got []uploader.FetchedReply) {
+	if lines := signatureLines(got); len(lines) > 0 {
+		u.replies.message.SetText(u.replies.message.Text + "\n" + strings.Join(lines, "\n"))
+	}
+	u.warnUntrusted(got)
+}
+
 // warnUntrusted says plainly not to trust the replies whose signature is
 // invalid or made by another signer than before. It returns the text.
 func (u *UI) warnUntrusted(got []uploader.FetchedReply) string {
