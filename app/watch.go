@@ -181,17 +181,18 @@ func (u *UI) notifyAnswers(got []uploader.FetchedReply, waiting map[string]bool)
 			continue
 		}
 		set := r.Reply.SetKey()
-		var key string
+		args := map[string]any{"Set": set}
+		var msg string
 		var n int
 		switch {
 		case r.Signature.Untrusted():
-			key, n = "notify.untrusted", 4
+			msg, n = lang.L("notify.untrusted", args), 4
 		case r.Reply.Outcome() == "refused":
-			key, n = "notify.refused", 3
+			msg, n = lang.L("notify.refused", args), 3
 		case r.Reply.Outcome() == "accepted" && r.Reply.Kind == batch.KindACRF:
-			key, n = "notify.received", 1
+			msg, n = lang.L("notify.received", args), 1
 		case r.Reply.Outcome() == "accepted":
-			key, n = "notify.accepted", 2
+			msg, n = lang.L("notify.accepted", args), 2
 		default:
 			continue
 		}
@@ -199,7 +200,7 @@ func (u *UI) notifyAnswers(got []uploader.FetchedReply, waiting map[string]bool)
 			order = append(order, set)
 		}
 		if n > rank[set] {
-			rank[set], text[set] = n, lang.L(key, map[string]any{"Set": set})
+			rank[set], text[set] = n, msg
 		}
 	}
 	for _, set := range order {

@@ -122,12 +122,14 @@ func waitForAnswer(ctx context.Context, env *cliEnv, t *uploader.Transport, redi
 		if errors.Is(err, context.Canceled) {
 			return errors.New("interrupted while waiting; the replies kept so far are safe")
 		}
-		if err != nil && check == 1 {
+		// The answer counts even when another file of the folder failed.
+		a.update(got, set)
+		decided := a.untrusted || a.noti != nil || a.ack != nil && !*a.ack
+		if err != nil && check == 1 && !decided {
 			return withHint(err, "check the connection and the account, then wait again")
 		}
-		a.update(got, set)
 		switch {
-		case err != nil:
+		case err != nil && !decided:
 			say("check %d: %v; trying again", check, err)
 		case a.untrusted:
 			return withHint(fmt.Errorf("the answer to %s has an INVALID or unexpected signature: do not trust it", set), "run expeditor replies to see why")
