@@ -57,6 +57,7 @@ type setupAssistant struct {
 	keyButton                  *widget.Button
 	keyResult                  *widget.Label
 	keyPublic                  *widget.Entry
+	keyCopy                    *widget.Button
 	key                        *uploader.SSHKey
 
 	// FTP account
@@ -99,6 +100,10 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	a.keyPublic = widget.NewMultiLineEntry()
 	a.keyPublic.Wrapping = fyne.TextWrapBreak
 	a.keyPublic.Hide()
+	a.keyCopy = widget.NewButton(lang.L("setup.key.copy"), func() {
+		u.app.Clipboard().SetContent(a.keyPublic.Text)
+	})
+	a.keyCopy.Hide()
 	a.keyButton = widget.NewButton(lang.L("setup.key.make"), a.makeKey)
 	a.keyButton.Importance = widget.HighImportance
 	keyPage := container.NewVBox(
@@ -112,6 +117,7 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 		container.NewHBox(a.keyButton),
 		a.keyResult,
 		a.keyPublic,
+		container.NewHBox(a.keyCopy),
 	)
 
 	// FTP account.
@@ -272,6 +278,7 @@ func (a *setupAssistant) makeKey() {
 		a.keyResult.SetText(lang.L("setup.key.done", map[string]any{"File": k.Public, "PEM": k.PublicPEM, "RFC": k.PublicRFC4716, "Fingerprint": k.Fingerprint}))
 		a.keyPublic.SetText(strings.TrimSpace(string(k.AuthorizedKey)))
 		a.keyPublic.Show()
+		a.keyCopy.Show()
 		a.protocol.SetSelected("SFTP")
 	})
 }

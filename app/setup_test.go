@@ -55,6 +55,10 @@ func TestSetupAssistant(t *testing.T) {
 	if !strings.HasPrefix(a.keyPublic.Text, "ssh-rsa ") || a.keyPass.Text != "" {
 		t.Errorf("public key %q; passphrase entry not cleared", a.keyPublic.Text)
 	}
+	test.Tap(a.keyCopy)
+	if got := u.app.Clipboard().Content(); got != a.keyPublic.Text {
+		t.Errorf("clipboard %q", got)
+	}
 	if _, err := uploader.LoadIdentity(key, []byte("secret pass"), false); err != nil {
 		t.Errorf("the key does not open with its passphrase: %v", err)
 	}

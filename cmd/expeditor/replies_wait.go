@@ -34,21 +34,30 @@ func (f *replySigFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.trust, "trust", "", "check the replies' signer against the CA certificates in FILE (default: the profile's, else pin the signer on first sight)")
 	fs.StringVar(&f.acceptSigner, "accept-signer", "", "accept a new reply signer with this fingerprint (SHA256:...) in place of the pinned one")
 	fs.StringVar(&f.wait, "wait", "", "wait until the answer to declaration NAME (its FI or GO name) has arrived")
-	fs.DurationVar(&f.timeout, "timeout", 24*time.Hour, "with --wait: give up after DURATION (exit 3)")
-	fs.DurationVar(&f.every, "every", 5*time.Minute, "with --wait: check every DURATION")
+	fs.DurationVar(&f.timeout, "timeout", 0, "with --wait: give up after DURATION (exit 3; default 24h)")
+	fs.DurationVar(&f.every, "every", 0, "with --wait: check every DURATION (default 5m)")
 }
 
 // check validates the flags before anything is fetched; with --wait it
 // narrows the reply folders to the declaration's environment.
 func (f *replySigFlags) check(envFlag *string) error {
 	if f.wait == "" {
+		if f.timeout != 0 || f.every != 0 {
+			return usagef("--timeout and --every go with --wait NAME")
+		}
 		return nil
+	}
+	if f.timeout == 0 {
+		f.timeout = 24 * time.Hour
+	}
+	if f.every == 0 {
+		f.every = 5 * time.Minute
 	}
 	n, err := batch.ParseName(f.wait)
 	if err != nil || n.IsReply() || n.Parts == 0 {
 		return usagef("--wait %q: give the name of a declaration sent (its FI or GO name)", f.wait)
 	}
-	if f.timeout <= 0 || f.every <= 0 {
+	if f.timeout < 0 || f.every < 0 {
 		return usagef("--timeout and --every must be positive durations, such as 30m or 10s")
 	}
 	f.set = n.With(batch.GO)
