@@ -30,6 +30,14 @@ type Auth struct {
 	// whether to trust its key; the fingerprint is written like OpenSSH's
 	// (SHA256:…). Accepting stores the key. Nil refuses unknown keys.
 	ConfirmHostKey func(host, fingerprint string) (bool, error)
+	// ConfirmHostKeyType is ConfirmHostKey with the key type (ssh-rsa,
+	// ssh-ed25519…), for messages that name it; it is used when set.
+	ConfirmHostKeyType func(host, keyType, fingerprint string) (bool, error)
+	// AcceptHostKey trusts, on first contact with an SFTP server, the key
+	// with this fingerprint (and type, when given), without asking: the
+	// server is asked for a key of each type it offers until one matches.
+	// A host already in known_hosts is checked against it instead.
+	AcceptHostKey HostKeyPin
 	// RootCAs replaces the system's certificates for FTPS (tests, private
 	// servers); nil uses Endpoint.CAFile or the system's.
 	RootCAs *x509.CertPool
@@ -105,7 +113,8 @@ func IsTransient(err error) bool {
 		return false
 	}
 	var hk *HostKeyError
-	if errors.As(err, &hk) {
+	var ht *HostKeyTypeError
+	if errors.As(err, &hk) || errors.As(err, &ht) {
 		return false
 	}
 	var tp *textproto.Error

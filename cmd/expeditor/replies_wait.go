@@ -31,11 +31,11 @@ type replySigFlags struct {
 }
 
 func (f *replySigFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.trust, "trust", "", "check the replies' signer against the CA certificates in FILE (default: the profile's, else pin the signer on first sight)")
-	fs.StringVar(&f.acceptSigner, "accept-signer", "", "accept a new reply signer with this fingerprint (SHA256:...) in place of the pinned one")
-	fs.StringVar(&f.wait, "wait", "", "wait until the answer to declaration NAME (its FI or GO name) has arrived")
-	fs.DurationVar(&f.timeout, "timeout", 0, "with --wait: give up after DURATION (exit 3; default 24h)")
-	fs.DurationVar(&f.every, "every", 0, "with --wait: check every DURATION (default 5m)")
+	fs.StringVar(&f.trust, "trust", "", "check the replies' signer against the CA certificates in this PEM `FILE` (default: the profile's, else pin the signer on first sight)")
+	fs.StringVar(&f.acceptSigner, "accept-signer", "", "accept a new reply signer with this `FINGERPRINT` (SHA256:...) in place of the pinned one")
+	fs.StringVar(&f.wait, "wait", "", "wait until the answer to the declaration `NAME` (its FI or GO name) has arrived")
+	fs.DurationVar(&f.timeout, "timeout", 0, "with --wait: give up after `DURATION` (exit 3; default 24h)")
+	fs.DurationVar(&f.every, "every", 0, "with --wait: check every `DURATION` (default 5m)")
 }
 
 // check validates the flags before anything is fetched; with --wait it

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -43,7 +42,7 @@ func runSetup(env *cliEnv, args []string) error {
 	case "export-cert":
 		return runExportCert(env, args[1:])
 	case "-h", "-help", "--help":
-		return flag.ErrHelp
+		return helpError{}
 	}
 	return usagef("unknown setup action %q: use sftp-key, check-account or export-cert", args[0])
 }
@@ -58,11 +57,11 @@ const chamanSFTPSteps = `next, in Chaman (the social security's registration ser
 
 func runSetupKey(env *cliEnv, args []string) error {
 	fset := newFlags("setup sftp-key")
-	bits := fset.Int("bits", uploader.DefaultKeyBits, "RSA key size: 2048, 3072 or 4096")
-	keyType := fset.String("type", "rsa", "key type: rsa (the only type the transfer point accepts)")
-	out := fset.String("out", "", "write the private key to FILE (default ~/.ssh/expeditor_rsa); the public key goes to FILE.pub")
-	pf := fset.String("passphrase-file", "", "read the passphrase of the new key from FILE")
-	comment := fset.String("comment", "expeditor", "the comment of the public key")
+	bits := fset.Int("bits", uploader.DefaultKeyBits, "RSA key size in `BITS`: 2048, 3072 or 4096")
+	keyType := fset.String("type", "rsa", "key `TYPE`: rsa (the only type the transfer point accepts)")
+	out := fset.String("out", "", "write the private key to `FILE` (default ~/.ssh/expeditor_rsa); the public key goes to FILE.pub, FILE.pub.pem and FILE.pub.rfc4716")
+	pf := fset.String("passphrase-file", "", "read the passphrase of the new key from the first line of `FILE` (or set EXPEDITOR_KEY_PASSPHRASE)")
+	comment := fset.String("comment", "expeditor", "the comment `TEXT` at the end of the public key line")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -177,8 +176,8 @@ func shellQuote(s string) string {
 
 func runCheckAccount(env *cliEnv, args []string) error {
 	fset := newFlags("setup check-account")
-	user := fset.String("user", "", "the FTP or SFTP user name to check")
-	pwFile := fset.String("password-file", "", "read the FTP password to check from FILE")
+	user := fset.String("user", "", "the FTP or SFTP `USER` name to check")
+	pwFile := fset.String("password-file", "", "read the FTP password to check from the first line of `FILE` (or set EXPEDITOR_PASSWORD)")
 	sftp := fset.Bool("sftp", false, "an SFTP account: only the user name has rules (it logs in with a key)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
@@ -225,8 +224,8 @@ func runExportCert(env *cliEnv, args []string) error {
 	fset := newFlags("setup export-cert")
 	var cf credentialFlags
 	cf.register(fset)
-	out := fset.String("out", "", "write the certificate to FILE")
-	asPEM := fset.Bool("pem", false, "write PEM text instead of binary DER")
+	out := fset.String("out", "", "write the certificate to `FILE` (never replaced)")
+	asPEM := fset.Bool("pem", false, "write PEM text instead of binary DER (the default)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
