@@ -70,6 +70,13 @@ var (
 	ErrFolderMissing = errors.New("the folder does not exist on the server")
 	// ErrTLS: the FTPS server's certificate or TLS setup was not accepted.
 	ErrTLS = errors.New("the secure (TLS) connection could not be set up")
+	// ErrTLSRequired: an ftp:// address names a server that accepts only
+	// FTPS; the ftps:// address works.
+	ErrTLSRequired = errors.New("the server accepts only secure (FTPS) connections")
+	// ErrRefused: the server refused an operation on a file, for a reason
+	// the error quotes (it also matches fs.ErrPermission when the reason
+	// is a permission). Trying again does not help.
+	ErrRefused = errors.New("the server refused it")
 )
 
 // Dial connects and logs in to the endpoint.
@@ -109,7 +116,8 @@ func connectError(ep Endpoint, err error) error {
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, errAborted) || errors.Is(err, ErrLogin) || errors.Is(err, ErrKeyPassphrase) ||
-		errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrTLS) {
+		errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrTLS) || errors.Is(err, ErrTLSRequired) ||
+		errors.Is(err, ErrRefused) {
 		return false
 	}
 	var hk *HostKeyError

@@ -167,8 +167,12 @@ func explainSendError(err error, f *sendFlags) error {
 		return withHint(err, "give the passphrase with EXPEDITOR_PASSWORD or --password-file, or type it when asked")
 	case errors.Is(err, uploader.ErrFolderMissing):
 		return withHint(err, "the account has no folder for this environment: check the environment letter of the files and the account")
+	case errors.Is(err, uploader.ErrTLSRequired):
+		return withHint(err, "use the ftps:// address (--to ftps://USER@HOST, or change the profile's address)")
 	case errors.Is(err, uploader.ErrTLS):
-		return withHint(err, "check that the address is right; use ftp:// only if the server offers no TLS")
+		return withHint(err, "check the address, and that the server's certificate is trusted (for a private server: --ca FILE, or ?ca=FILE in the address)")
+	case errors.Is(err, uploader.ErrRefused):
+		return withHint(err, "the account is not allowed to do this on the server: ask the transfer point (or the server's administrator) to check its rights")
 	case errors.Is(err, uploader.ErrAlreadyOnServer):
 		return withHint(err, "wait for the acknowledgement: expeditor replies")
 	case errors.Is(err, context.Canceled):
