@@ -133,7 +133,7 @@ func (r *repliesStep) fetch() {
 			return err
 		}
 		defer l.Close()
-		got, err = l.FetchReplies(ctx, t, account, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true})
+		got, err = l.FetchReplies(ctx, t, account, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true, Account: uploader.ReplyAccount(c.ep)})
 		return err
 	}, func(err error) {
 		r.busy.Stop()
@@ -157,6 +157,7 @@ func (r *repliesStep) fetch() {
 			}
 		}
 		r.showKept(kept)
+		u.showReplySignatures(fetchedReplies(got)) // watch.go
 		u.refreshStatus()
 	})
 }

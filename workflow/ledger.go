@@ -77,8 +77,12 @@ type Event struct {
 	Files []FileDigest `json:"files,omitempty"` // prepared / sent: each file with its SHA-256
 	Reply string       `json:"reply,omitempty"` // the reply file the event comes from
 	Kept  string       `json:"kept,omitempty"`  // where the reply is kept
-	Note  string       `json:"note,omitempty"`  // what went wrong, in English, for the record
-	PID   int          `json:"pid,omitempty"`   // the process that sent
+	// Signature is the check of the reply's signature (see
+	// uploader.SignatureCheck.Summary): "valid: SUBJECT", "unsigned",
+	// "invalid: WHY" or "signer-changed: SUBJECT".
+	Signature string `json:"signature,omitempty"`
+	Note      string `json:"note,omitempty"` // what went wrong, in English, for the record
+	PID       int    `json:"pid,omitempty"`  // the process that sent
 }
 
 // Record is one declaration set sent (or prepared) for one account.

@@ -157,12 +157,20 @@ func (l *Ledger) matchReply(account string, r *Reply) error {
 	if at.IsZero() || at.Before(r.Sent.Time) {
 		at = r.Sent.Time
 	}
-	ev := Event{Time: at, State: state, Codes: codes, Reply: rep.FileName, Kept: r.Local}
+	ev := Event{Time: at, State: state, Codes: codes, Reply: rep.FileName, Kept: r.Local, Signature: r.Signature.Summary()}
 	if at.IsZero() {
 		ev.Time = time.Now()
 	}
+	before := *rec
 	r.Record, err = l.AddByName(account, rec.Env, setName, ev)
-	if err == nil && dup && !r.Record.State.Accepted() {
+	switch {
+	case err != nil:
+	case r.Signature.Untrusted():
+		// A reply whose signature does not hold is in the timeline, but
+		// does not say where the set is.
+		r.Record.State, r.Record.Codes, r.Record.When = before.State, before.Codes, before.When
+		err = l.restore(*r.Record)
+	case dup && !r.Record.State.Accepted():
 		r.Record.State, r.Record.Codes, r.Record.When = accepted.State, accepted.Codes, accepted.Time
 		err = l.restore(*r.Record)
 	}

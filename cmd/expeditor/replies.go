@@ -20,7 +20,8 @@ func init() {
 		name:    "replies",
 		summary: "download the transfer point's replies and explain them",
 		usage: "replies (--from URL | --profile NAME) [--env R|T|S|all] [--to DIR] [--delete] [--lang en|fr|nl|de]\n" +
-			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--ca FILE] [--accept-host-key [TYPE:]SHA256:...]",
+			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--ca FILE] [--accept-host-key [TYPE:]SHA256:...]\n" +
+			"       [--trust FILE] [--accept-signer SHA256:...] [--wait NAME [--timeout DURATION] [--every DURATION]]",
 		run: runReplies,
 	})
 }
@@ -33,6 +34,8 @@ func runReplies(env *cliEnv, args []string) error {
 	to := fset.String("to", "", "keep the replies in `DIR` (default: the account's folder in the replies folder of the configuration folder)")
 	del := fset.Bool("delete", false, "delete each reply from the server once it is safely kept")
 	langFlag := fset.String("lang", "", "explain in `LANG`: en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
+	var sf replySigFlags
+	sf.register(fset)
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -42,6 +45,9 @@ func runReplies(env *cliEnv, args []string) error {
 	}
 	if (conn.to == "") == (conn.profile == "") {
 		return usagef("give either --from URL or --profile NAME")
+	}
+	if err := sf.check(envFlag); err != nil {
+		return err
 	}
 	envs, all, err := repliesEnvs(*envFlag)
 	if err != nil {
@@ -53,11 +59,15 @@ func runReplies(env *cliEnv, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t, ep, err := repliesDial(ctx, env, &conn)
+	dial, ep, err := repliesDialer(env, &conn)
 	if err != nil {
 		return err
 	}
-	defer t.Close()
+	t, err := dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { t.Close() }()
 	where := ep.String()
 	account := workflow.AccountOf(ep.User, ep.Host)
 	dir := *to
@@ -77,6 +87,12 @@ func runReplies(env *cliEnv, args []string) error {
 	defer ledger.Close()
 
 	opts := uploader.FetchOptions{Envs: envs, Dir: dir, Delete: *del, SkipMissingFolders: all}
+	if err := sf.apply(&opts, &conn, where); err != nil {
+		return err
+	}
+	if sf.wait != "" {
+		return waitForAnswer(ctx, env, &t, dial, opts, &sf, ledger, account)
+	}
 	prog := newProgressPrinter(env.stderr)
 	if prog.tty { // off a terminal the report says enough
 		opts.Progress = prog.update
@@ -93,7 +109,16 @@ func runReplies(env *cliEnv, args []string) error {
 		}
 		return withHint(err, "the replies already kept are safe; run the command again to retry the others")
 	}
-	return nil
+	return untrustedReplies(fetched(got))
+}
+
+// fetched is what the uploader fetched, without the ledger's matching.
+func fetched(got []workflow.Reply) []uploader.FetchedReply {
+	out := make([]uploader.FetchedReply, len(got))
+	for i, r := range got {
+		out[i] = r.FetchedReply
+	}
+	return out
 }
 
 // repliesEnvs reads --env: one or more of R, T, S (comma-separated) or all.
@@ -124,9 +149,10 @@ func repliesLang(flagValue string) string {
 	return batch.English
 }
 
-// repliesDial connects to --from or --profile, with the connection flags
-// and password rules of send.
-func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Transport, uploader.Endpoint, error) {
+// repliesDialer resolves --from or --profile, with the connection flags
+// and password rules of send, and its secrets once, and returns a function
+// that connects with them (replies --wait connects at each check).
+func repliesDialer(env *cliEnv, f *sendFlags) (dial func(context.Context) (uploader.Transport, error), ep uploader.Endpoint, err error) {
 	if f.to != "" {
 		if _, err := uploader.ParseEndpoint(f.to); err != nil {
 			return nil, uploader.Endpoint{}, withHint(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
@@ -141,11 +167,13 @@ func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Trans
 			return nil, ep, err
 		}
 	}
-	t, err := uploader.Dial(ctx, ep, auth)
-	if err != nil {
-		return nil, ep, explainSendError(err, f)
-	}
-	return t, ep, nil
+	return func(ctx context.Context) (uploader.Transport, error) {
+		t, err := uploader.Dial(ctx, ep, auth)
+		if err != nil {
+			return nil, explainSendError(err, f)
+		}
+		return t, nil
+	}, ep, nil
 }
 
 // repliesWords are the labels of the report in each language.
@@ -231,6 +259,7 @@ func printReplies(env *cliEnv, got []workflow.Reply, dir, where string, envs []b
 			created = ", " + rep.Created.Format("2006-01-02 15:04")
 		}
 		fmt.Fprintf(out, "  %s %s%s\n", kind, rep.FileName, created)
+		printSignature(out, r.Signature, where, lang)
 		if rep.Diagnosis != "" {
 			fmt.Fprintf(out, "  %s%s %s\n", w["diagnosis"], colon, rep.Diagnosis)
 		}
