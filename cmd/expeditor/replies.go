@@ -129,7 +129,7 @@ func repliesLang(flagValue string) string {
 func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Transport, string, error) {
 	if f.to != "" {
 		if _, err := uploader.ParseEndpoint(f.to); err != nil {
-			return nil, "", withHint(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
+			return nil, "", addressUsage(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
 		}
 	}
 	ep, auth, builtin, _, err := f.endpoint(env)

@@ -62,7 +62,7 @@ func (f *sendFlags) endpoint(env *cliEnv) (ep uploader.Endpoint, auth uploader.A
 	case f.to != "":
 		ep, err = uploader.ParseEndpoint(f.to)
 		if err != nil {
-			return ep, auth, false, false, withHint(err, "for example: --to sftp://USER@%s", uploader.DefaultSFTPHost)
+			return ep, auth, false, false, addressUsage(err, "for example: --to sftp://USER@%s", uploader.DefaultSFTPHost)
 		}
 	case f.profile != "":
 		if b, found := builtinProfiles[f.profile]; found {
