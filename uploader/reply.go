@@ -268,12 +268,9 @@ func safeName(name string) bool {
 		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
 		return false
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	// Nothing that could drive a terminal or reorder the text around it
+	// when the name is shown (issue 11).
+	return batch.SafeText(name) == name
 }
 
 // candidate is the i-th local name a file may be kept under: its own name,

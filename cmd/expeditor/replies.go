@@ -193,7 +193,7 @@ func printReplies(env *cliEnv, got []uploader.FetchedReply, dir, where string, e
 	for _, r := range got {
 		if r.Err != nil {
 			// Each error names its file already.
-			fmt.Fprintf(env.stderr, "expeditor: %s\n", lowerFirst(r.Err.Error()))
+			fmt.Fprintf(env.stderr, "expeditor: %s\n", batch.SafeText(lowerFirst(r.Err.Error())))
 		}
 		if r.Pending {
 			pending++
