@@ -179,6 +179,8 @@ func connectionFragment(err error) (string, bool) {
 		return lang.L("conn.fetchincomplete"), true
 	case errors.Is(err, uploader.ErrZipTooLarge):
 		return lang.L("conn.ziptoolarge"), true
+	case errors.Is(err, uploader.ErrReplyTooLarge):
+		return lang.L("conn.replytoolarge"), true
 	case errors.Is(err, context.Canceled):
 		return lang.L("conn.cancelled"), true
 	}

@@ -100,6 +100,7 @@ func TestExplainTranslated(t *testing.T) {
 		{"endpoint", fmt.Errorf("%w: no host", uploader.ErrEndpoint), ""},
 		{"fetch incomplete", uploader.ErrFetchIncomplete, ""},
 		{"zip too large", uploader.ErrZipTooLarge, ""},
+		{"reply too large", uploader.ErrReplyTooLarge, ""},
 		{"connection cancelled", context.Canceled, ""},
 		{"name", &batch.NameError{Name: testFI, Field: "date", Code: 126, Reason: "the date is more than a year old"}, "126"},
 		{"empty declaration", batch.ErrEmptyDeclaration, "134"},

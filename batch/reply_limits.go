@@ -17,8 +17,9 @@ const (
 	// a few hundred bytes.
 	maxTokenSize = 1 << 20
 	// maxKeptText bounds the text kept of all a reply's errors and
-	// anomalies; beyond it they are counted in MoreErrors.
-	maxKeptText = 16 << 20
+	// anomalies (a real one with 10 000 anomalies keeps about 1 MB);
+	// beyond it they are counted in MoreErrors.
+	maxKeptText = 1 << 20
 )
 
 // errTokenTooLarge: one XML token of the reply is over maxTokenSize.
