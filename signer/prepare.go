@@ -286,7 +286,7 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 		if !ready {
 			continue
 		}
-		if s.goFile, err = atomicfile.Create(s.set.Path(s.set.GO()), 0o644); err != nil {
+		if s.goFile, err = atomicfile.Create(s.set.Path(s.set.GO()), atomicfile.PermLike(s.set.Path(s.set.FI(1)), 0o644)); err != nil {
 			return nil, fmt.Errorf("cannot write %s: %w", s.set.GO(), err)
 		}
 	}
@@ -382,6 +382,8 @@ func newItem(path string, opts PrepareOptions) (fiItem, error) {
 		return fiItem{}, fmt.Errorf("cannot read the declaration: %w", err)
 	case !info.Mode().IsRegular():
 		return fiItem{}, fmt.Errorf("%s is not a regular file", path)
+	case info.Size() == 0:
+		return fiItem{}, fmt.Errorf("%s: %w", base, batch.ErrEmptyDeclaration)
 	}
 	return fiItem{path: path, name: n, size: info.Size(), sign: n.Env.SignatureRequired(opts.SignTest)}, nil
 }
@@ -452,7 +454,7 @@ func signOne(ctx context.Context, it fiItem, cred Credential, opts PrepareOption
 		return nil, fmt.Errorf("%s: %w", it.name, err)
 	}
 	fsPath := set.Path(set.FS(it.name.Part))
-	f, err := atomicfile.Create(fsPath, 0o644)
+	f, err := atomicfile.Create(fsPath, atomicfile.PermLike(it.path, 0o644))
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", filepath.Base(fsPath), err)
 	}

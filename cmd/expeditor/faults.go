@@ -1,7 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
 )
 
 // addressUsage turns a refused transfer point address into a usage error
@@ -9,4 +14,68 @@ import (
 // The address error already says how the address was read.
 func addressUsage(err error, format string, args ...any) error {
 	return usagef("%s\nhint: %s", lowerFirst(err.Error()), fmt.Sprintf(format, args...))
+}
+
+// maxSecretFile bounds what is read of a password, PIN or passphrase
+// file: a secret is a line, and /dev/zero must not fill the memory
+// (issue 11: --password-file /dev/zero ended in "out of memory").
+const maxSecretFile = 4 << 10
+
+// errSecretFileTooLarge: the file named for a secret is larger than any
+// secret.
+var errSecretFileTooLarge = fmt.Errorf("it is larger than %d KB, which no password is", maxSecretFile>>10)
+
+// readSecretFile reads at most maxSecretFile bytes of path.
+func readSecretFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		clear(b)
+		return nil, err
+	}
+	if len(b) > maxSecretFile {
+		clear(b)
+		return nil, errSecretFileTooLarge
+	}
+	return b, nil
+}
+
+// warnIfShared warns when a file holding a secret (a password file, a
+// private key) can be read by other users of the computer.
+func warnIfShared(env *cliEnv, path, what string) {
+	if runtime.GOOS == "windows" {
+		return // permissions are ACLs there; the mode bits say nothing
+	}
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() || info.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	fmt.Fprintf(env.stderr, "expeditor: warning: the %s %s can be read by other users of this computer (permissions %04o)\n", what, path, info.Mode().Perm())
+	fmt.Fprintf(env.stderr, "hint: make it private with: chmod 600 %s\n", path)
+}
+
+// diskFullHint adds the hint "free space in FOLDER" to an error that comes
+// from a full disk (or a quota); other errors are returned as they are.
+func diskFullHint(err error, folder string) error {
+	if err == nil || !isDiskFull(err) {
+		return err
+	}
+	var he hintError
+	if errors.As(err, &he) && he.hint != "" {
+		return err
+	}
+	return withHint(err, "free space in %s, then run the command again; nothing was lost", folder)
+}
+
+func isDiskFull(err error) bool {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return true
+	}
+	// ERROR_HANDLE_DISK_FULL and ERROR_DISK_FULL.
+	var e syscall.Errno
+	return runtime.GOOS == "windows" && errors.As(err, &e) && (e == 39 || e == 112)
 }

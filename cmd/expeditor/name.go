@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -85,7 +84,9 @@ func runName(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, dst, err := batch.NameDeclaration(context.Background(), journal, src, dir, n)
+	ctx, stop := commandContext()
+	defer stop()
+	_, dst, err := batch.NameDeclaration(ctx, journal, src, dir, n)
 	var ne *batch.NameError
 	switch {
 	case errors.As(err, &ne) && ne.Code == 133:
@@ -95,7 +96,7 @@ func runName(env *cliEnv, args []string) error {
 	case errors.Is(err, batch.ErrNameTaken):
 		return withHint(err, "run the command again for the next sequence number")
 	case err != nil:
-		return err
+		return diskFullHint(err, dir)
 	}
 	if info.Size() > batch.MaxPartSize {
 		fmt.Fprintf(env.stderr, "expeditor: note: the file is larger than 200 MB; sign it with --split to cut it into parts\n")

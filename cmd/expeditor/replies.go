@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
@@ -68,7 +66,7 @@ func runReplies(env *cliEnv, args []string) error {
 		dir = abs // the report says where each file is; a full path is unambiguous
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := commandContext()
 	defer stop()
 	t, where, err := repliesDial(ctx, env, &conn)
 	if err != nil {
@@ -87,6 +85,11 @@ func runReplies(env *cliEnv, args []string) error {
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return errors.New("interrupted; the replies kept so far are safe, run the command again for the rest")
+		}
+		for _, r := range got {
+			if r.Err != nil && isDiskFull(r.Err) {
+				return withHint(err, "free space in %s, then run the command again; the replies already kept are safe", dir)
+			}
 		}
 		if errors.Is(err, uploader.ErrFolderMissing) && !all {
 			return withHint(err, "use --env all to read every reply folder the account has")

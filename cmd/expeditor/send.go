@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
 	"golang.org/x/term"
 
@@ -131,6 +129,7 @@ func (f *sendFlags) auth(env *cliEnv, ep uploader.Endpoint, auth uploader.Auth) 
 		if err != nil {
 			return auth, withHint(err, "give the private key file registered in Chaman (OpenSSH or PEM format)")
 		}
+		warnIfShared(env, ep.IdentityFile, "private key")
 		if need && auth.KeyPassphrase == nil {
 			if auth.KeyPassphrase, err = f.secret(env, "passphrase of "+ep.IdentityFile); err != nil {
 				return auth, err
@@ -269,7 +268,7 @@ func runSend(env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := commandContext()
 	defer stop()
 	prog := newProgressPrinter(env.stderr)
 	opts.Progress = prog.update
