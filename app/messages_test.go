@@ -380,6 +380,7 @@ func TestProfileMessagesTranslated(t *testing.T) {
 	for _, addr := range []string{
 		"ftp.socialsecurity.be", "ftp://u@host name", "http://u@host", "ftp://host", "ftp://u:hunter2@host",
 		"ftp://u@host/IN", "ftp://u@host:99999", "ftp://u@host?colour=blue", "ftp://u@host?ssh-rsa=on", "sftp://u@host?epsv=off",
+		"u@sftp://host",
 	} {
 		_, err := uploader.ParseEndpoint(addr)
 		var ee *uploader.EndpointError

@@ -44,6 +44,10 @@ func (c *credentialFlags) open(env *cliEnv) (signer.Credential, error) {
 		return nil, withHint(fmt.Errorf("cannot read the certificate file %s: %w", c.p12, unwrapPath(err)), "give the path of your .p12 or .pfx file")
 	}
 	warnIfShared(env, c.p12, "certificate file (it holds your private key)")
+	// A file without a password opens without asking for one.
+	if cred, err := signer.LoadP12(c.p12, nil); !errors.Is(err, signer.ErrWrongPassword) {
+		return cred, p12Hint(err)
+	}
 	pw, err := readSecret(env, secret{what: "password of " + c.p12, envVar: "EXPEDITOR_P12_PASSWORD", file: c.passwordFile, fileFlag: "--password-file"})
 	if err != nil {
 		return nil, err
@@ -53,7 +57,7 @@ func (c *credentialFlags) open(env *cliEnv) (signer.Credential, error) {
 	if errors.Is(err, signer.ErrWrongPassword) {
 		return nil, withHint(err, "type the password again; it is case-sensitive. Nothing was written")
 	}
-	return cred, err
+	return cred, p12Hint(err)
 }
 
 // secret says where a secret may come from, in this order: an

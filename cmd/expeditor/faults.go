@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+
+	"github.com/expeditor-be/expeditor/signer"
 )
 
 // addressUsage turns a refused transfer point address into a usage error
@@ -78,4 +80,15 @@ func isDiskFull(err error) bool {
 	// ERROR_HANDLE_DISK_FULL and ERROR_DISK_FULL.
 	var e syscall.Errno
 	return runtime.GOOS == "windows" && errors.As(err, &e) && (e == 39 || e == 112)
+}
+
+// p12Hint words the next step for a .p12 file that cannot sign.
+func p12Hint(err error) error {
+	switch {
+	case errors.Is(err, signer.ErrNoPrivateKey):
+		return withHint(err, "a .p12 exported without its private key cannot sign; export it again with the key, or sign with your eID card: --pkcs11 auto")
+	case errors.Is(err, signer.ErrP12TooMuchWork):
+		return withHint(err, "this is not a usual export; export the certificate again, for example with: openssl pkcs12 -export -inkey KEY -in CERT -out signer.p12")
+	}
+	return err
 }
