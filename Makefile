@@ -41,9 +41,21 @@ bench: deps-test
 	scripts/bench-sign.sh
 	scripts/bench-upload.sh
 
+# Every fuzz target, one after the other, FUZZTIME each (make fuzz
+# FUZZTIME=3m FUZZPARALLEL=2); the counts are in the output.
+FUZZTIME ?= 2m
+FUZZPARALLEL ?= 1
+FUZZ_TARGETS := \
+	batch:FuzzParseName batch:FuzzParseReply batch:FuzzSafeText batch:FuzzCutPoints batch:FuzzJournal \
+	signer:FuzzLoadP12 signer:FuzzVerify signer:FuzzLineEndings \
+	uploader:FuzzParseEndpoint uploader:FuzzUnzipReply uploader:FuzzKnownHosts uploader:FuzzStateFiles
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseName -fuzztime 30s ./batch/
-	$(GO) test -run '^$$' -fuzz FuzzParseReply -fuzztime 30s ./batch/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t#*:}; \
+	  echo "== $$name (./$$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) ./$$pkg/; \
+	done
 
 clean:
 	rm -rf bin dist

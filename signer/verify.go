@@ -54,9 +54,12 @@ func Verify(fi io.Reader, fsData []byte) (*Verification, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDERNesting(der); err != nil {
+		return nil, err
+	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("the signature file (FS) is not a valid signature (%v); sign the declaration again", err)
+		return nil, fmt.Errorf("the signature file (FS) is not a valid signature (%s); sign the declaration again", plainParseError(err))
 	}
 	if len(p7.Signers) != 1 {
 		return nil, fmt.Errorf("the signature file (FS) has %d signatures instead of one; sign the declaration again", len(p7.Signers))

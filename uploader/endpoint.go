@@ -116,6 +116,10 @@ func ParseEndpoint(s string) (Endpoint, error) {
 		return fail("folder", nil, "an address has no folder: Expeditor picks IN, INTEST or INTEST-S from the file names")
 	}
 	ep.Host = u.Hostname()
+	if !validHost(ep.Host) {
+		detail := fmt.Sprintf("the server name %q is neither a host name nor an IP address", ep.Host)
+		return failRead("syntax", map[string]string{"Detail": detail}, "%s", detail)
+	}
 	if ep.Host == "" {
 		ep.Host = DefaultFTPHost
 		if ep.Scheme == "sftp" {

@@ -1,6 +1,7 @@
 package uploader
 
 import (
+	"net"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -118,4 +119,27 @@ func quoteShort(v string) string {
 		v = string(r[:40]) + "…"
 	}
 	return strconv.Quote(v)
+}
+
+// validHost reports whether h is empty (the transfer point's host), an IP
+// address, or a host name of letters, digits, '-', '_' and dots, so that
+// the address written back by Endpoint.String reads the same.
+func validHost(h string) bool {
+	if h == "" {
+		return true
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, r := range h {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/expeditor-be/expeditor/signer"
@@ -91,4 +92,14 @@ func p12Hint(err error) error {
 		return withHint(err, "this is not a usual export; export the certificate again, for example with: openssl pkcs12 -export -inkey KEY -in CERT -out signer.p12")
 	}
 	return err
+}
+
+// flagUsage words a flag parsing error: "unknown flag --foo" rather than
+// Go's "flag provided but not defined: -foo".
+func flagUsage(err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return usagef("unknown flag -%s", name)
+	}
+	return usagef("%s", msg)
 }
