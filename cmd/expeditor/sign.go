@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -79,6 +80,8 @@ func runSign(env *cliEnv, args []string) error {
 		return withHint(err, "add --force to replace it")
 	case errors.Is(err, signer.ErrNeedsCRLF):
 		return withHint(err, "add --crlf to convert it to CRLF line endings; the original is kept in the originals folder")
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("interrupted; nothing was changed: %w", err)
 	case errors.Is(err, batch.ErrEmptyDeclaration):
 		return withHint(err, "export the declaration again from your payroll software; nothing was written")
 	case errors.Is(err, signer.ErrTooLarge):
