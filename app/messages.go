@@ -66,6 +66,10 @@ func explainKnown(err error) (string, bool) {
 		return lang.L("sig.file.wrongpassword"), true
 	case errors.Is(err, signer.ErrNotP12):
 		return lang.L("err.notp12"), true
+	case errors.Is(err, signer.ErrNoPrivateKey):
+		return lang.L("err.nokey"), true
+	case errors.Is(err, signer.ErrP12TooMuchWork):
+		return lang.L("err.p12work"), true
 
 	// Cards and tokens.
 	case errors.Is(err, signer.ErrNoPKCS11):
@@ -108,6 +112,8 @@ func explainKnown(err error) (string, bool) {
 		return lang.L("err.needscrlf"), true
 	case errors.Is(err, signer.ErrTooLarge):
 		return lang.L("err.toolarge"), true
+	case errors.Is(err, batch.ErrLineTooLong):
+		return lang.L("err.linetoolong"), true
 	case errors.Is(err, signer.ErrAlreadyPrepared):
 		return lang.L("err.alreadyprepared", map[string]any{"Name": firstName(msg, "", "FS/GO")}), true
 	case errors.Is(err, signer.ErrChangedAfterSigning):

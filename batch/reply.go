@@ -214,7 +214,7 @@ func readReply(name string, r io.Reader) (*Reply, error) {
 		}
 		return in, nil
 	}
-	p := replyParser{rep: &Reply{FileName: name}, budget: budget}
+	p := replyParser{rep: &Reply{FileName: SafeText(name)}, budget: budget}
 	if err := p.run(d); err != nil {
 		if errors.Is(err, errTokenTooLarge) {
 			return nil, fmt.Errorf("%s: %w: %v", name, ErrReplyTooLarge, err)

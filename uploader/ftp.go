@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net"
 	"net/textproto"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -43,7 +42,7 @@ type ftpTransport struct {
 func ftpTLSConfig(ep Endpoint, auth Auth) (*tls.Config, error) {
 	roots := auth.RootCAs
 	if roots == nil && ep.CAFile != "" {
-		pemData, err := os.ReadFile(ep.CAFile)
+		pemData, err := readBounded(ep.CAFile, maxCAFile)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the certificate file for FTPS: %w", err)
 		}

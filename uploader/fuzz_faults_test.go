@@ -108,3 +108,10 @@ func FuzzStateFiles(f *testing.F) {
 		}
 	})
 }
+
+// issue 11: a key path naming /dev/zero gave "out of memory".
+func TestKeyFileBounded(t *testing.T) {
+	if _, err := LoadIdentity("/dev/zero", nil, false); err == nil || !strings.Contains(err.Error(), "larger than 1024 KB") {
+		t.Errorf("LoadIdentity(/dev/zero): %v", err)
+	}
+}
