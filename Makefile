@@ -40,6 +40,7 @@ package:
 bench: deps-test
 	scripts/bench-sign.sh
 	scripts/bench-upload.sh
+	scripts/check-ftps.sh
 	scripts/mem-replies.sh
 
 # Every fuzz target, one after the other, FUZZTIME each (make fuzz
