@@ -53,11 +53,7 @@ FUZZ_TARGETS := \
 	uploader:FuzzParseEndpoint uploader:FuzzUnzipReply uploader:FuzzKnownHosts uploader:FuzzStateFiles
 
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  pkg=$${t%%:*}; name=$${t#*:}; \
-	  echo "== $$name (./$$pkg, $(FUZZTIME))"; \
-	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) ./$$pkg/; \
-	done
+	scripts/fuzz.sh $(FUZZTIME) $(FUZZPARALLEL) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf bin dist

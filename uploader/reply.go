@@ -115,6 +115,9 @@ func FetchReplies(ctx context.Context, t Transport, opts FetchOptions) ([]Fetche
 	if f.historyErr != nil {
 		errs = append(errs, f.historyErr)
 	}
+	if f.leftOver > 0 {
+		errs = append(errs, f.leftOverError())
+	}
 	return out, errors.Join(errs...)
 }
 
@@ -124,6 +127,9 @@ type fetcher struct {
 	opts       FetchOptions
 	historyErr error
 	fetched    int64 // bytes downloaded so far by this fetch (see MaxFetchSize)
+	kept       int64 // memory the replies read so far hold (see maxKeptReplies)
+	taken      int   // files handled so far (see MaxFetchFiles)
+	leftOver   int   // files left on the server past MaxFetchFiles
 }
 
 // replyKey is what the files of one reply set share: the name without its
@@ -176,6 +182,7 @@ func (f *fetcher) folder(env batch.Environment) ([]FetchedReply, error) {
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	files = f.takeFiles(files)
 	var out []FetchedReply
 	// Reply sets a file of which could not be kept or deleted: their GO
 	// stays on the server, so the next run still sees the set as complete.
@@ -214,6 +221,7 @@ func (f *fetcher) folder(env batch.Environment) ([]FetchedReply, error) {
 			replies = f.unzip(r)
 		case "FO":
 			r.Reply, r.Err = readReplyFile(rf.Name, local)
+			f.weigh(r.Reply)
 			replies = []FetchedReply{r}
 		default:
 			replies = []FetchedReply{r}

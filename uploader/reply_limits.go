@@ -11,8 +11,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/atomicfile"
 )
 
@@ -31,6 +33,9 @@ const (
 	// MaxUnzippedSize bounds what one CO file unpacks to, all its files
 	// together.
 	MaxUnzippedSize = 256 << 20
+	// MaxFetchFiles bounds the files one FetchReplies handles; the others
+	// stay on the server for the next run.
+	MaxFetchFiles = 5000
 	// MaxZipEntries bounds the files in one CO file. A zip with more is
 	// refused whole: none of its files is unpacked.
 	MaxZipEntries = 64
@@ -53,7 +58,25 @@ var (
 	replyFileLimit int64 = MaxReplyFileSize
 	fetchLimit     int64 = MaxFetchSize
 	maxZipEntries        = MaxZipEntries
+	maxFetchFiles        = MaxFetchFiles
 )
+
+// takeFiles returns the files of a listing this fetch still has room for
+// and counts the others, which stay on the server.
+func (f *fetcher) takeFiles(files []RemoteFile) []RemoteFile {
+	room := max(maxFetchFiles-f.taken, 0)
+	if len(files) > room {
+		f.leftOver += len(files) - room
+		files = files[:room]
+	}
+	f.taken += len(files)
+	return files
+}
+
+func (f *fetcher) leftOverError() error {
+	return fmt.Errorf("%w: %d more files than one run takes (%d) are in the reply folders; they were left on the server: run the command again for the rest",
+		ErrFetchIncomplete, f.leftOver, maxFetchFiles)
+}
 
 // admit refuses, before anything is downloaded, a file whose listed size
 // is over the per-file limit or over what is left of the fetch's.
@@ -207,6 +230,7 @@ func (f *fetcher) unzip(r FetchedReply) []FetchedReply {
 		rr.Local, rr.Downloaded, rr.Err = commitKept(s.tmp, f.opts.Dir, s.name, s.n, s.sum)
 		if rr.Err == nil {
 			rr.Reply, rr.Err = readReplyFile(coName, rr.Local)
+			f.weigh(rr.Reply)
 		}
 	}
 	return out
@@ -277,4 +301,41 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%d KB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// Each reply read is kept in memory until the fetch ends (the front-ends
+// show them all), and one may hold up to 10 000 anomalies. Past
+// maxKeptReplies for the whole fetch, a reply keeps its first
+// keptWhenFull anomalies and counts the rest in MoreErrors: they are all
+// in its file on disk.
+var (
+	maxKeptReplies int64 = 16 << 20
+	keptWhenFull         = 100
+)
+
+// weigh adds rep's memory to the fetch's and trims rep once the fetch
+// holds maxKeptReplies.
+func (f *fetcher) weigh(rep *batch.Reply) {
+	if rep == nil {
+		return
+	}
+	w := replyWeight(rep)
+	if f.kept+w > maxKeptReplies && len(rep.Errors) > keptWhenFull {
+		rep.MoreErrors += len(rep.Errors) - keptWhenFull
+		rep.Errors = slices.Clone(rep.Errors[:keptWhenFull]) // let the rest go
+		w = replyWeight(rep)
+	}
+	f.kept += w
+}
+
+// replyWeight is about the memory rep holds.
+func replyWeight(rep *batch.Reply) int64 {
+	n := int64(256 + len(rep.FileName) + len(rep.About) + len(rep.Diagnosis) + len(rep.Reference) + len(rep.Form))
+	for _, e := range rep.Errors {
+		n += 96 + int64(len(e.ID)+len(e.Class))
+		for _, d := range e.Details {
+			n += 16 + int64(len(d))
+		}
+	}
+	return n
 }

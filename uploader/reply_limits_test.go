@@ -281,6 +281,14 @@ func TestFetchRepliesMemory(t *testing.T) {
 	for _, n := range []string{listedGB, lyingGB, bomb, crowd, bigNoti} {
 		g.put("OUT", goOf(n), nil)
 	}
+	// And 150 notifications of 10 000 anomalies each (1.4 MB apiece, one
+	// array shared by the server).
+	many := manyAnomalies(10000)
+	for i := 0; i < 150; i++ {
+		n := fmt.Sprintf("FO.NOTI.999999.20261121.%05d.R", 100+i)
+		g.put("OUT", n, many)
+		g.put("OUT", goOf(n), nil)
+	}
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -304,7 +312,50 @@ func TestFetchRepliesMemory(t *testing.T) {
 	if r := rs["OUT/"+bigNoti]; r.Err != nil || r.Reply == nil || len(r.Reply.Errors)+r.Reply.MoreErrors < 60000 {
 		t.Errorf("the large notification: %+v", r)
 	}
-	if peak > 100<<20 {
+	kept := 0
+	for _, r := range got {
+		if r.Reply != nil && strings.HasPrefix(r.Reply.FileName, "FO.NOTI.999999.20261121.001") {
+			if len(r.Reply.Errors)+r.Reply.MoreErrors != 10000 {
+				t.Fatalf("%s: %d anomalies and %d more", r.Reply.FileName, len(r.Reply.Errors), r.Reply.MoreErrors)
+			}
+			kept += len(r.Reply.Errors)
+		}
+	}
+	t.Logf("%d anomalies of 1 500 000 kept in memory; the rest counted", kept)
+		if peak > 100<<20 {
 		t.Errorf("peak heap %d MB, want under 100 MB", peak>>20)
+	}
+}
+
+func manyAnomalies(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><NOTIFICATION><Form><Identification>NOTI001</Identification>
+<FileReference><FileName>GO.DMFA.123456.20261122.00003.R.1</FileName></FileReference><HandlingResult><ResultCode>0</ResultCode></HandlingResult>`)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "<AnomalyReport><ErrorID>%05d-011</ErrorID><AnomalyClass>B</AnomalyClass><Path>/Form/EmployerDeclaration/NaturalPerson[%d]/INSS</Path></AnomalyReport>\n", i, i)
+	}
+	b.WriteString("</Form></NOTIFICATION>")
+	return b.Bytes()
+}
+
+// A fetch handles at most maxFetchFiles files; the rest stay on the
+// server for the next run.
+func TestFetchRepliesFileCount(t *testing.T) {
+	isolateHome(t)
+	defer func(old int) { maxFetchFiles = old }(maxFetchFiles)
+	maxFetchFiles = 4
+	m := replyServer(t)
+	dir := t.TempDir()
+	opts := FetchOptions{Dir: dir, Envs: []batch.Environment{batch.Production}, Delete: true}
+	got, err := FetchReplies(context.Background(), m, opts)
+	if !errors.Is(err, ErrFetchIncomplete) || !strings.Contains(err.Error(), "2 more files than one run takes (4)") || len(got) != 4 {
+		t.Fatalf("%d results, %v", len(got), err)
+	}
+	if left := m.names("OUT"); len(left) != 2 {
+		t.Errorf("left on the server: %v", left)
+	}
+	got, err = FetchReplies(context.Background(), m, opts)
+	if err != nil || len(got) != 2 || len(m.names("OUT")) != 0 {
+		t.Errorf("second run: %d results, %v, left %v", len(got), err, m.names("OUT"))
 	}
 }
