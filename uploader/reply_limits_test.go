@@ -322,7 +322,7 @@ func TestFetchRepliesMemory(t *testing.T) {
 		}
 	}
 	t.Logf("%d anomalies of 1 500 000 kept in memory; the rest counted", kept)
-		if peak > 100<<20 {
+	if peak > 100<<20 {
 		t.Errorf("peak heap %d MB, want under 100 MB", peak>>20)
 	}
 }
