@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/expeditor-be/expeditor/signer"
+	"github.com/expeditor-be/expeditor/uploader"
 )
 
 // addressUsage turns a refused transfer point address into a usage error
@@ -102,4 +103,20 @@ func flagUsage(err error) error {
 		return usagef("unknown flag -%s", name)
 	}
 	return usagef("%s", msg)
+}
+
+// repliesFaultHint is the next step after a fetch some files of which hit
+// a full disk or Expeditor's limits; "" when none did.
+func repliesFaultHint(got []uploader.FetchedReply, dir string) string {
+	for _, r := range got {
+		if r.Err != nil && isDiskFull(r.Err) {
+			return fmt.Sprintf("free space in %s, then run the command again; the replies already kept are safe", dir)
+		}
+	}
+	for _, r := range got {
+		if errors.Is(r.Err, uploader.ErrReplyTooLarge) || errors.Is(r.Err, uploader.ErrZipTooLarge) {
+			return "the replies already kept are safe; what is over Expeditor's limits stays on the server: run the command again for what one run could not take, and ask the transfer point's helpdesk about a file no real reply is as large as"
+		}
+	}
+	return ""
 }

@@ -80,10 +80,8 @@ func runReplies(env *cliEnv, args []string) error {
 		if errors.Is(err, context.Canceled) {
 			return errors.New("interrupted; the replies kept so far are safe, run the command again for the rest")
 		}
-		for _, r := range got {
-			if r.Err != nil && isDiskFull(r.Err) {
-				return withHint(err, "free space in %s, then run the command again; the replies already kept are safe", dir)
-			}
+		if h := repliesFaultHint(got, dir); h != "" {
+			return withHint(err, "%s", h)
 		}
 		if errors.Is(err, uploader.ErrFolderMissing) && !all {
 			return withHint(err, "use --env all to read every reply folder the account has")
