@@ -111,6 +111,10 @@ func (env *cliEnv) dispatch(args []string) int {
 	if errors.As(err, &he) && he.hint != "" {
 		fmt.Fprintf(env.stderr, "hint: %s\n", he.hint)
 	}
+	var xe exitError // a command with an exit status of its own (replies --wait: 3)
+	if errors.As(err, &xe) {
+		return xe.code
+	}
 	return exitFail
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/expeditor-be/expeditor/uploader"
@@ -13,7 +14,7 @@ func init() {
 	register(&command{
 		name:    "profile",
 		summary: "save, list and remove transfer point addresses",
-		usage: "profile add [--identity KEY] [--ssh-rsa] [--no-epsv] [--ca FILE] [--password-file FILE] [--no-password] NAME URL\n" +
+		usage: "profile add [--identity KEY] [--ssh-rsa] [--no-epsv] [--ca FILE] [--password-file FILE] [--no-password] [--reply-trust FILE] NAME URL\n" +
 			"       expeditor profile list\n" +
 			"       expeditor profile remove NAME",
 		run: runProfile,
@@ -68,6 +69,7 @@ func runProfileAdd(env *cliEnv, args []string) error {
 	ca := fset.String("ca", "", "FTPS: trust the CA certificates in this PEM `FILE` instead of the system's (like ?ca=FILE in the address)")
 	pwFile := fset.String("password-file", "", "read the password (or key passphrase) to keep in the system keychain from the first line of `FILE` (or set EXPEDITOR_PASSWORD)")
 	noPassword := fset.Bool("no-password", false, "keep no password: it is asked (or read from EXPEDITOR_PASSWORD or --password-file) at each send")
+	replyTrust := fset.String("reply-trust", "", "check the signer of the transfer point's replies against the CA certificates in this PEM `FILE` (instead of pinning it on first sight)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -99,6 +101,12 @@ func runProfileAdd(env *cliEnv, args []string) error {
 		}
 	}
 	p := uploader.Profile{Name: pos[0], Endpoint: ep}
+	if *replyTrust != "" {
+		if _, err := uploader.LoadTrust(*replyTrust); err != nil {
+			return withHint(err, "give a PEM file of the CA certificates of the transfer point's reply signer")
+		}
+		p.ReplyTrust, _ = filepath.Abs(*replyTrust)
+	}
 	if err := uploader.ValidProfileName(p.Name); err != nil {
 		return usagef("%v", err)
 	}

@@ -17,7 +17,8 @@ func init() {
 		name:    "replies",
 		summary: "download the transfer point's replies and explain them",
 		usage: "replies (--from URL | --profile NAME) [--env R|T|S|all] [--to DIR] [--delete] [--lang en|fr|nl|de]\n" +
-			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--ca FILE] [--accept-host-key [TYPE:]SHA256:...]",
+			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--ca FILE] [--accept-host-key [TYPE:]SHA256:...]\n" +
+			"       [--trust FILE] [--accept-signer SHA256:...] [--wait NAME [--timeout DURATION] [--every DURATION]]",
 		run: runReplies,
 	})
 }
@@ -30,6 +31,8 @@ func runReplies(env *cliEnv, args []string) error {
 	to := fset.String("to", "", "keep the replies in `DIR` (default: the replies folder of the configuration folder)")
 	del := fset.Bool("delete", false, "delete each reply from the server once it is safely kept")
 	langFlag := fset.String("lang", "", "explain in `LANG`: en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
+	var sf replySigFlags
+	sf.register(fset)
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -39,6 +42,9 @@ func runReplies(env *cliEnv, args []string) error {
 	}
 	if (conn.to == "") == (conn.profile == "") {
 		return usagef("give either --from URL or --profile NAME")
+	}
+	if err := sf.check(envFlag); err != nil {
+		return err
 	}
 	envs, all, err := repliesEnvs(*envFlag)
 	if err != nil {
@@ -62,13 +68,23 @@ func runReplies(env *cliEnv, args []string) error {
 
 	ctx, stop := commandContext()
 	defer stop()
-	t, where, err := repliesDial(ctx, env, &conn)
+	dial, where, err := repliesDialer(env, &conn)
 	if err != nil {
 		return err
 	}
-	defer t.Close()
+	t, err := dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { t.Close() }()
 
 	opts := uploader.FetchOptions{Envs: envs, Dir: dir, Delete: *del, SkipMissingFolders: all}
+	if err := sf.apply(&opts, &conn, where); err != nil {
+		return err
+	}
+	if sf.wait != "" {
+		return waitForAnswer(ctx, env, &t, dial, opts, &sf)
+	}
 	prog := newProgressPrinter(env.stderr)
 	if prog.tty { // off a terminal the report says enough
 		opts.Progress = prog.update
@@ -88,7 +104,7 @@ func runReplies(env *cliEnv, args []string) error {
 		}
 		return withHint(err, "the replies already kept are safe; run the command again to retry the others")
 	}
-	return nil
+	return untrustedReplies(got)
 }
 
 // repliesEnvs reads --env: one or more of R, T, S (comma-separated) or all.
@@ -119,9 +135,10 @@ func repliesLang(flagValue string) string {
 	return batch.English
 }
 
-// repliesDial connects to --from or --profile, with the connection flags
-// and password rules of send.
-func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Transport, string, error) {
+// repliesDialer resolves --from or --profile, with the connection flags
+// and password rules of send, and its secrets once, and returns a function
+// that connects with them (replies --wait connects at each check).
+func repliesDialer(env *cliEnv, f *sendFlags) (dial func(context.Context) (uploader.Transport, error), where string, err error) {
 	if f.to != "" {
 		if _, err := uploader.ParseEndpoint(f.to); err != nil {
 			return nil, "", addressUsage(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
@@ -136,11 +153,13 @@ func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Trans
 			return nil, "", err
 		}
 	}
-	t, err := uploader.Dial(ctx, ep, auth)
-	if err != nil {
-		return nil, "", explainSendError(err, f)
-	}
-	return t, ep.String(), nil
+	return func(ctx context.Context) (uploader.Transport, error) {
+		t, err := uploader.Dial(ctx, ep, auth)
+		if err != nil {
+			return nil, explainSendError(err, f)
+		}
+		return t, nil
+	}, ep.String(), nil
 }
 
 // repliesWords are the labels of the report in each language.
@@ -222,6 +241,7 @@ func printReplies(env *cliEnv, got []uploader.FetchedReply, dir, where string, e
 			created = ", " + rep.Created.Format("2006-01-02 15:04")
 		}
 		fmt.Fprintf(out, "  %s %s%s\n", kind, rep.FileName, created)
+		printSignature(out, r.Signature, where, lang)
 		if rep.Diagnosis != "" {
 			fmt.Fprintf(out, "  %s%s %s\n", w["diagnosis"], colon, rep.Diagnosis)
 		}
