@@ -112,15 +112,28 @@ needed_packages() { # needed_packages BINARY: the packages owning its DT_NEEDED 
 dpkg-deb -x "$DEB" "$tmp/desktop"
 dpkg-deb -x "$CLIDEB" "$tmp/cli"
 depends=$(list_field "$DEB" Depends)
-for p in $(needed_packages "$tmp/desktop/usr/bin/expeditor"); do
+needed=$(needed_packages "$tmp/desktop/usr/bin/expeditor") || exit 1
+for p in $needed; do
 	has_line "$depends" "$p" || fail "$DEB: the binary links a library of $p, which Depends does not name (Depends: $(field "$DEB" Depends))"
 done
+# GLFW (Fyne's window layer) opens these with dlopen at start-up, so they
+# are not DT_NEEDED but the window does not open without them.
 for p in libgl1 libx11-6 libxcursor1 libxrandr2 libxinerama1 libxi6 libxxf86vm1 libc6; do
 	has_line "$depends" "$p" || fail "$DEB: Depends does not name $p"
 done
+# libc6 (>= V) with V the newest GLIBC_ symbol version the binaries use.
+for deb in "$DEB" "$CLIDEB"; do
+	dir=$tmp/desktop
+	[ "$deb" = "$DEB" ] || dir=$tmp/cli
+	glibc=$(objdump -T "$dir/usr/bin/expeditor" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)
+	min=$(field "$deb" Depends | sed -nE 's/.*libc6 \(>= ([0-9.]+)\).*/\1/p')
+	[ -n "$min" ] && dpkg --compare-versions "$min" ge "$glibc" ||
+		fail "$deb: the binary needs GLIBC_$glibc but Depends says: $(field "$deb" Depends)"
+done
 ok "desktop .deb Depends covers every library it links: $(field "$DEB" Depends)"
 clidepends=$(list_field "$CLIDEB" Depends)
-for p in $(needed_packages "$tmp/cli/usr/bin/expeditor"); do
+needed=$(needed_packages "$tmp/cli/usr/bin/expeditor") || exit 1
+for p in $needed; do
 	has_line "$clidepends" "$p" || fail "$CLIDEB: the binary links a library of $p, which Depends does not name"
 done
 if readelf -d "$tmp/cli/usr/bin/expeditor" | grep -E "NEEDED.*($GUI_LIBS)"; then
@@ -197,57 +210,59 @@ le32() { # le32 HEX8: a little-endian 32-bit value from 8 hex digits
 	echo $((16#${h:6:2}${h:4:2}${h:2:2}${h:0:2}))
 }
 check_exe() { # check_exe FILE DESCRIPTION ORIGINAL_NAME SUBSYSTEM
-	local exe=$1 res ver hex fixed ms ls got manifest
+	local exe=$1 res ver hex fixed ms ls got manifest subsystem
 	res=$(wrestool -l "$exe") || fail "$exe: wrestool cannot read its resources"
 	grep -q -- "--type=14 --name='GLFW_ICON'" <<<"$res" || fail "$exe: no icon group: $res"
 	[ "$(grep -c -- '--type=3 ' <<<"$res")" -ge 6 ] || fail "$exe: fewer than 6 icon images: $res"
 	grep -q -- '--type=16 ' <<<"$res" || fail "$exe: no version information"
 	grep -q -- '--type=24 ' <<<"$res" || fail "$exe: no manifest"
 	# The string table of the version resource, UTF-16 read as text.
-	ver=$(wrestool -x --type=16 "$exe" | tr -d '\0')
+	ver=$(wrestool -x --raw --type=16 "$exe" | tr -d '\0')
 	for want in "ProductName" "Expeditor" "CompanyName" "FileDescription" "$2" "OriginalFilename" "$3" \
 		"ProductVersion" "FileVersion" "$VERSION"; do
 		grep -qaF -- "$want" <<<"$ver" || fail "$exe: the version information lacks \"$want\""
 	done
 	# VS_FIXEDFILEINFO: signature FEEF04BD, struct version, then FileVersion MS, LS.
-	hex=$(wrestool -x --type=16 "$exe" | hexdump_of)
+	hex=$(wrestool -x --raw --type=16 "$exe" | hexdump_of)
 	fixed=${hex#*bd04effe}
 	[ "$fixed" != "$hex" ] || fail "$exe: no VS_FIXEDFILEINFO"
 	ms=$(le32 "${fixed:8:8}")
 	ls=$(le32 "${fixed:16:8}")
 	got="$((ms >> 16)).$((ms & 65535)).$((ls >> 16)).$((ls & 65535))"
 	[ "$got" = "$NUMERIC" ] || fail "$exe: FILEVERSION $got, want $NUMERIC"
-	manifest=$(wrestool -x --type=24 "$exe")
+	manifest=$(wrestool -x --raw --type=24 "$exe")
 	grep -q 'dpiAwareness' <<<"$manifest" || fail "$exe: the manifest does not declare DPI awareness"
 	grep -q 'Microsoft.Windows.Common-Controls' <<<"$manifest" || fail "$exe: the manifest does not ask for common controls 6"
-	x86_64-w64-mingw32-objdump -p "$exe" | grep -qE "^Subsystem.*\($4\)" ||
-		fail "$exe: not a $4 program: $(x86_64-w64-mingw32-objdump -p "$exe" | grep ^Subsystem)"
+	subsystem=$(x86_64-w64-mingw32-objdump -p "$exe" | grep '^Subsystem')
+	grep -qE "\($4\)" <<<"$subsystem" || fail "$exe: not a $4 program: $subsystem"
 	ok "$exe: icon, version $VERSION ($got), \"$2\", manifest (DPI, common controls), $4 subsystem"
 }
 check_exe "$GUIEXE" "Expeditor" expeditor.exe "Windows GUI"
 check_exe "$CLIEXE" "Expeditor (command line)" expeditor-cli.exe "Windows CUI"
 
 # --- Windows installer ------------------------------------------------------
-tables=$(msiinfo tables "$MSI")
+msi_export() { msiinfo export "$MSI" "$1" | tr -d '\r'; } # msiinfo ends lines with CRLF
+tables=$(msiinfo tables "$MSI" | tr -d '\r')
 for t in File Shortcut Upgrade Component Directory Property; do
 	has_line "$tables" "$t" || fail "$MSI has no $t table"
 done
-prop() { msiinfo export "$MSI" Property | awk -F'\t' -v p="$1" '$1 == p {print $2}'; }
+prop() { msi_export Property | awk -F'\t' -v p="$1" '$1 == p {print $2}'; }
 upgradecode=$(sed -nE 's/.*UpgradeCode="([0-9A-F-]+)".*/\1/p' packaging/windows/expeditor.wxs)
 [ "$(prop ProductVersion)" = "$NUMERIC" ] || fail "$MSI: ProductVersion $(prop ProductVersion), want $NUMERIC"
 [ "$(prop UpgradeCode)" = "{$upgradecode}" ] || fail "$MSI: UpgradeCode $(prop UpgradeCode), want {$upgradecode}"
 [ "$(prop ProductName)" = Expeditor ] || fail "$MSI: ProductName $(prop ProductName)"
 [ "$(prop ALLUSERS)" = 1 ] || fail "$MSI: not a per-machine install"
 [ -n "$(prop ARPPRODUCTICON)" ] || fail "$MSI: no icon in Add/Remove Programs"
-msiinfo suminfo "$MSI" | grep -q 'Template: x64;1033' || fail "$MSI: not an x64 package: $(msiinfo suminfo "$MSI")"
-files=$(msiinfo export "$MSI" File | awk -F'\t' 'NR > 3 {print $3 " " $4}')
+suminfo=$(msiinfo suminfo "$MSI" | tr -d '\r')
+grep -q 'Template: x64;1033' <<<"$suminfo" || fail "$MSI: not an x64 package: $suminfo"
+files=$(msi_export File | awk -F'\t' 'NR > 3 {print $3 " " $4}')
 has_line "$files" "expeditor.exe $(stat -c %s "$GUIEXE")" || fail "$MSI: File table lacks expeditor.exe of $GUIEXE's size: $files"
 has_line "$files" "expeditor-cli.exe $(stat -c %s "$CLIEXE")" || fail "$MSI: File table lacks expeditor-cli.exe: $files"
-msiinfo export "$MSI" Directory | grep -qP '^INSTALLDIR\tProgramFiles64Folder\tExpeditor$' ||
+msi_export Directory | grep -qP '^INSTALLDIR\tProgramFiles64Folder\tExpeditor$' ||
 	fail "$MSI: does not install into Program Files\\Expeditor"
-msiinfo export "$MSI" Shortcut | grep -qP '^\w+\tProgramMenuFolder\tExpeditor\t\w+\t\[INSTALLDIR\]expeditor\.exe\t' ||
-	fail "$MSI: no Start-menu shortcut to expeditor.exe: $(msiinfo export "$MSI" Shortcut)"
-upgrade=$(msiinfo export "$MSI" Upgrade | awk -F'\t' 'NR > 3')
+msi_export Shortcut | grep -qP '^\w+\tProgramMenuFolder\tExpeditor\t\w+\t\[INSTALLDIR\]expeditor\.exe\t' ||
+	fail "$MSI: no Start-menu shortcut to expeditor.exe: $(msi_export Shortcut)"
+upgrade=$(msi_export Upgrade | awk -F'\t' 'NR > 3')
 # Older versions are removed (max = this version), same A.B.C builds are
 # removed, newer ones are only detected and stop the install.
 grep -qP "^\{$upgradecode\}\t\t$NUMERIC\t\t1\t\tWIX_UPGRADE_DETECTED$" <<<"$upgrade" ||
@@ -256,13 +271,14 @@ grep -qP "^\{$upgradecode\}\t$NUMERIC\t\t\t2\t\tWIX_DOWNGRADE_DETECTED$" <<<"$up
 	fail "$MSI: no Upgrade row detecting newer versions: $upgrade"
 grep -qP "^\{$upgradecode\}\t$NUMERIC\t[0-9.]+\t\t256\t\tWIX_SAME_VERSION_UPGRADE_DETECTED$" <<<"$upgrade" ||
 	fail "$MSI: no Upgrade row replacing other builds of the same version: $upgrade"
-msiinfo export "$MSI" InstallExecuteSequence | grep -q '^RemoveExistingProducts' ||
+msi_export InstallExecuteSequence | grep -q '^RemoveExistingProducts' ||
 	fail "$MSI: RemoveExistingProducts is not scheduled"
-msiinfo export "$MSI" LaunchCondition | grep -q 'WIX_DOWNGRADE_DETECTED' || fail "$MSI: a downgrade is not refused"
+msi_export LaunchCondition | grep -q 'WIX_DOWNGRADE_DETECTED' || fail "$MSI: a downgrade is not refused"
 mkdir "$tmp/msi"
 msiextract -C "$tmp/msi" "$MSI" >/dev/null
-cmp -s "$tmp/msi/Program Files/Expeditor/expeditor.exe" "$GUIEXE" || fail "$MSI does not carry $GUIEXE"
-cmp -s "$tmp/msi/Program Files/Expeditor/expeditor-cli.exe" "$CLIEXE" || fail "$MSI does not carry $CLIEXE"
+# (msiextract maps the standard folders such as ProgramFiles64Folder to ".")
+cmp -s "$(find "$tmp/msi" -name expeditor.exe)" "$GUIEXE" || fail "$MSI does not carry $GUIEXE"
+cmp -s "$(find "$tmp/msi" -name expeditor-cli.exe)" "$CLIEXE" || fail "$MSI does not carry $CLIEXE"
 ok "$MSI: version $NUMERIC, UpgradeCode {$upgradecode}, both .exe in Program Files\\Expeditor, Start-menu shortcut, upgrade rows, ARP icon"
 
 echo "check: all $checks package checks passed"
