@@ -53,6 +53,9 @@ func Run() {
 	w.SetOnDropped(u.dropped)
 	w.SetOnClosed(u.close)
 	u.firstRun()
+	u.offerSetup()      // setup.go
+	u.certificateCare() // watch.go
+	u.watchAnswers()
 	w.ShowAndRun()
 }
 
@@ -364,6 +367,7 @@ func (u *UI) setCredential(c signer.Credential, label string) {
 	}
 	u.state.cred, u.state.credLabel = c, label
 	u.state.prepared = false
+	u.rememberCertificate(c) // watch.go: its end is announced at start
 }
 
 // copyDiagnostic puts the diagnostic report on the clipboard.

@@ -127,7 +127,7 @@ func (r *repliesStep) fetch() {
 			return err
 		}
 		defer t.Close()
-		got, err = uploader.FetchReplies(ctx, t, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true})
+		got, err = uploader.FetchReplies(ctx, t, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true, Account: uploader.ReplyAccount(c.ep)})
 		return err
 	}, func(err error) {
 		r.busy.Stop()
@@ -151,6 +151,7 @@ func (r *repliesStep) fetch() {
 			}
 		}
 		r.showKept(kept)
+		u.showReplySignatures(got) // watch.go
 		u.refreshStatus()
 	})
 }

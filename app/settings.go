@@ -65,6 +65,7 @@ func (u *UI) showSettings() {
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("settings.language"), s.language),
 		widget.NewFormItem("", container.NewVBox(s.signTest, help)),
+		widget.NewFormItem("", widget.NewButton(lang.L("setup.button"), func() { u.showSetup() })), // setup.go
 	)
 	s.dialog = dialog.NewCustom(lang.L("settings.title"), lang.L("close"), form, u.window)
 	s.dialog.Resize(fyne.NewSize(520, 300))

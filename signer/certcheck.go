@@ -59,8 +59,10 @@ type Finding struct {
 func (f Finding) String() string { return f.Severity.String() + ": " + f.Message }
 
 // ExpiryWarning is how long before its end a certificate is reported as
-// expiring soon.
-const ExpiryWarning = 30 * 24 * time.Hour
+// expiring soon: long enough to get a new one and register it in Chaman
+// (the social security's registration service) before the old one ends,
+// which otherwise stops every signed upload.
+const ExpiryWarning = 60 * 24 * time.Hour
 
 const dateFormat = "2 January 2006"
 
@@ -111,7 +113,7 @@ func CheckCertificate(cert *x509.Certificate, now time.Time) []Finding {
 		add(Blocking, "expired", map[string]string{"Date": notAfter.Format(argDate)}, "the certificate expired on %s; renew it (for an eID card: at the municipality) and use the new one", notAfter.Format(dateFormat))
 	case cert.NotAfter.Sub(now) < ExpiryWarning:
 		days := int(cert.NotAfter.Sub(now).Hours() / 24)
-		add(Warning, "expiring-soon", map[string]string{"Date": notAfter.Format(argDate), "Days": strconv.Itoa(days)}, "the certificate expires on %s (in %d days); renew it in time", notAfter.Format(dateFormat), days)
+		add(Warning, "expiring-soon", map[string]string{"Date": notAfter.Format(argDate), "Days": strconv.Itoa(days)}, "the certificate expires on %s (in %d days): get the new one now and register it in Chaman before the old one expires, or the transfer point will refuse your signatures", notAfter.Format(dateFormat), days)
 	}
 
 	if selfSigned(cert) {

@@ -30,6 +30,8 @@ func TestCheckCertificate(t *testing.T) {
 		{"expired", testpki.Options{Key: "ec384", WithCA: true, NotBefore: now.Add(-400 * day), NotAfter: now.Add(-3 * day)}, Blocking, "expired on", "expired"},
 		{"not yet valid", testpki.Options{Key: "ec384", WithCA: true, NotBefore: now.Add(5 * day), NotAfter: now.Add(400 * day)}, Blocking, "not valid yet", "not-yet-valid"},
 		{"expiring in 10 days", testpki.Options{Key: "ec384", WithCA: true, Days: 10}, Warning, "expires on", "expiring-soon"},
+		// From 60 days before the end: time to register the new one in Chaman.
+		{"expiring in 45 days", testpki.Options{WithCA: true, Days: 45}, Warning, "register it in Chaman before the old one expires", "expiring-soon"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := testpki.New(t, tc.opts)

@@ -26,6 +26,9 @@ type Warning struct {
 	Args map[string]string
 	// Message is the warning in English, as the CLI prints it.
 	Message string
+	// Fix says in English what to change so the rule holds (empty when
+	// Message says it already).
+	Fix string
 }
 
 // String is the English message.
@@ -43,40 +46,62 @@ var WarningCodes = []string{"user", "password-long", "password-space", "password
 // appears in a warning.
 func CheckCredentials(ep Endpoint, password []byte) []Warning {
 	var w []Warning
-	if n := len(ep.User); n < 8 || n > 17 || !alnum(ep.User) {
-		w = append(w, Warning{Code: "user", Args: map[string]string{"User": ep.User},
-			Message: fmt.Sprintf("the user name %q does not follow the Chaman rule (8 to 17 letters and digits, no space): the transfer point may refuse it", ep.User)})
+	if ep.Scheme == "sftp" {
+		password = nil // SFTP logs in with a key; its passphrase is no Chaman matter
 	}
-	if ep.Scheme != "sftp" && password != nil {
-		pw := string(password)
-		specials, others := 0, 0
-		for _, r := range pw {
-			switch {
-			case strings.ContainsRune(passwordSpecials, r):
-				specials++
-			case r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'):
-			default:
-				others++
-			}
-		}
-		if len([]rune(pw)) > 15 {
-			w = append(w, Warning{Code: "password-long", Message: "the password is longer than the 15 characters Chaman allows"})
-		}
-		if strings.ContainsAny(pw, " \t") {
-			w = append(w, Warning{Code: "password-space", Message: "the password contains a space, which Chaman does not allow"})
-		} else if others > 0 {
-			w = append(w, Warning{Code: "password-chars", Args: map[string]string{"Allowed": passwordSpecials},
-				Message: "the password contains characters Chaman does not allow (only letters, digits and " + passwordSpecials + ")"})
-		}
-		if specials < 2 {
-			w = append(w, Warning{Code: "password-specials", Args: map[string]string{"Allowed": passwordSpecials},
-				Message: "the password needs at least two of the characters " + passwordSpecials + " (Chaman rule)"})
-		}
-	}
+	w = append(w, CheckAccount(ep.User, password)...)
 	if ep.Scheme == "sftp" && ep.IdentityFile != "" {
 		if kw, ok := checkKeyFile(ep.IdentityFile); ok {
 			w = append(w, kw)
 		}
+	}
+	return w
+}
+
+// CheckAccount checks a user name and, when password is not nil, an FTP
+// password against the Chaman rules (transfer-point.md §6): one warning
+// per broken rule, with what to change in Fix; none when every rule holds.
+// It is the one implementation of these rules: saving a profile and
+// "expeditor setup check-account" both use it.
+func CheckAccount(user string, password []byte) []Warning {
+	var w []Warning
+	if n := len(user); n < 8 || n > 17 || !alnum(user) {
+		w = append(w, Warning{Code: "user", Args: map[string]string{"User": user},
+			Message: fmt.Sprintf("the user name %q does not follow the Chaman rule (8 to 17 letters and digits, no space): the transfer point may refuse it", user),
+			Fix:     fmt.Sprintf("choose a user name of 8 to 17 letters (a-z, A-Z) and digits, without spaces or other characters (it has %d characters now)", len([]rune(user)))})
+	}
+	if password == nil {
+		return w
+	}
+	pw := string(password)
+	specials, others := 0, 0
+	for _, r := range pw {
+		switch {
+		case strings.ContainsRune(passwordSpecials, r):
+			specials++
+		case r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'):
+		case r == ' ' || r == '\t':
+		default:
+			others++
+		}
+	}
+	if n := len([]rune(pw)); n > 15 {
+		w = append(w, Warning{Code: "password-long", Message: "the password is longer than the 15 characters Chaman allows",
+			Fix: fmt.Sprintf("shorten the password to 15 characters at most (it has %d)", n)})
+	}
+	if strings.ContainsAny(pw, " \t") {
+		w = append(w, Warning{Code: "password-space", Message: "the password contains a space, which Chaman does not allow",
+			Fix: "remove the spaces from the password"})
+	}
+	if others > 0 {
+		w = append(w, Warning{Code: "password-chars", Args: map[string]string{"Allowed": passwordSpecials},
+			Message: "the password contains characters Chaman does not allow (only letters, digits and " + passwordSpecials + ")",
+			Fix:     "use only letters, digits and the characters " + passwordSpecials})
+	}
+	if specials < 2 {
+		w = append(w, Warning{Code: "password-specials", Args: map[string]string{"Allowed": passwordSpecials},
+			Message: "the password needs at least two of the characters " + passwordSpecials + " (Chaman rule)",
+			Fix:     fmt.Sprintf("put at least two of the characters %s in the password (it has %d)", passwordSpecials, specials)})
 	}
 	return w
 }

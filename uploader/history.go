@@ -41,6 +41,11 @@ type ReplyStatus struct {
 	Codes    []string  `json:"codes,omitempty"`
 	File     string    `json:"file,omitempty"` // the reply file it came from
 	Time     time.Time `json:"time"`
+	// Signature is the check of the reply's signature (SignatureCheck.
+	// Summary): "valid: SUBJECT", "unsigned", "invalid: WHY" or
+	// "signer-changed: SUBJECT"; an invalid one means the reply is not
+	// to be trusted.
+	Signature string `json:"signature,omitempty"`
 }
 
 // ResultSent is the Result of a send that completed.

@@ -18,6 +18,10 @@ import (
 type Profile struct {
 	Name     string   `json:"name"`
 	Endpoint Endpoint `json:"endpoint"`
+	// ReplyTrust is a file of CA certificates the signer of the transfer
+	// point's replies must chain to; empty: the signer is pinned on first
+	// sight instead.
+	ReplyTrust string `json:"reply_trust,omitempty"`
 }
 
 // Errors callers branch on.

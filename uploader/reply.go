@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,14 @@ type FetchOptions struct {
 	SkipMissingFolders bool
 	// Progress, if set, is called as bytes of file ("OUT/FO.…") arrive.
 	Progress func(file string, done, total int64)
+	// Trust, when set, holds the CAs a reply's signer must chain to;
+	// otherwise the signer is pinned per Account on first sight (no
+	// pinning when Account is empty). See ReplyAccount.
+	Trust   *x509.CertPool
+	Account string
+	// AcceptSigner is the fingerprint (hex SHA-256, "SHA256:" optional) of
+	// a new reply signer the user accepts in place of the pinned one.
+	AcceptSigner string
 }
 
 // FetchedReply is one file brought back from a reply folder.
@@ -78,6 +87,9 @@ type FetchedReply struct {
 	// is not there yet): it was left alone and comes next time.
 	Pending bool
 	Err     error // what went wrong with this file, if anything
+	// Signature is the check of the reply's FS (nil for files that are
+	// not a reply); see SignatureCheck.Untrusted.
+	Signature *SignatureCheck
 }
 
 // FetchReplies lists the reply folders of opts.Envs, keeps every complete
@@ -108,6 +120,7 @@ func FetchReplies(ctx context.Context, t Transport, opts FetchOptions) ([]Fetche
 	var out []FetchedReply
 	for _, env := range envs {
 		got, err := f.folder(env)
+		f.checkSignatures(got)
 		out = append(out, got...)
 		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -502,6 +515,9 @@ func (f *fetcher) matchHistory(out []FetchedReply) {
 		}
 		var updated HistoryEntry
 		status := replyStatus(rep)
+		if status != nil {
+			status.Signature = out[i].Signature.Summary()
+		}
 		err := UpdateHistory(hist[j].ID, func(h *HistoryEntry) {
 			if status != nil && supersedes(status, h.Reply) {
 				h.Reply = status

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/expeditor-be/expeditor/uploader"
 )
@@ -12,7 +14,7 @@ func init() {
 	register(&command{
 		name:    "profile",
 		summary: "save, list and remove transfer point addresses",
-		usage: "profile add [--identity KEY] [--ssh-rsa] [--no-epsv] [--ca FILE] [--password-file FILE] [--no-password] NAME URL\n" +
+		usage: "profile add [--identity KEY] [--ssh-rsa] [--no-epsv] [--ca FILE] [--password-file FILE] [--no-password] [--reply-trust FILE] NAME URL\n" +
 			"       expeditor profile list\n" +
 			"       expeditor profile remove NAME",
 		run: runProfile,
@@ -22,6 +24,9 @@ func init() {
 func runProfile(env *cliEnv, args []string) error {
 	if len(args) == 0 {
 		return usagef("say add, list or remove")
+	}
+	if args[0] == "help" || isHelpArg(args[0]) || args[0] != "add" && slices.ContainsFunc(args, isHelpArg) {
+		return runProfileAdd(env, []string{"--help"}) // the usage, with the options of profile add
 	}
 	switch args[0] {
 	case "add":
@@ -58,12 +63,13 @@ func runProfile(env *cliEnv, args []string) error {
 
 func runProfileAdd(env *cliEnv, args []string) error {
 	fset := newFlags("profile add")
-	identity := fset.String("identity", "", "SFTP private key FILE")
-	legacy := fset.Bool("ssh-rsa", false, "SFTP: log in with the old ssh-rsa signature")
-	noEPSV := fset.Bool("no-epsv", false, "FTP: use PASV instead of EPSV")
-	ca := fset.String("ca", "", "FTPS: trust the certificates in this PEM FILE")
-	pwFile := fset.String("password-file", "", "read the password (or key passphrase) to keep in the keychain from FILE")
-	noPassword := fset.Bool("no-password", false, "do not keep a password: it is asked at each send")
+	identity := fset.String("identity", "", "SFTP: the private key `FILE` registered in Chaman (OpenSSH or PEM format)")
+	legacy := fset.Bool("ssh-rsa", false, "SFTP: log in with the old ssh-rsa (SHA-1) signature, for servers that accept no other")
+	noEPSV := fset.Bool("no-epsv", false, "FTP: use PASV instead of EPSV, for firewalls and servers that get EPSV wrong")
+	ca := fset.String("ca", "", "FTPS: trust the CA certificates in this PEM `FILE` instead of the system's (like ?ca=FILE in the address)")
+	pwFile := fset.String("password-file", "", "read the password (or key passphrase) to keep in the system keychain from the first line of `FILE` (or set EXPEDITOR_PASSWORD)")
+	noPassword := fset.Bool("no-password", false, "keep no password: it is asked (or read from EXPEDITOR_PASSWORD or --password-file) at each send")
+	replyTrust := fset.String("reply-trust", "", "check the signer of the transfer point's replies against the CA certificates in this PEM `FILE` (instead of pinning it on first sight)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -95,6 +101,12 @@ func runProfileAdd(env *cliEnv, args []string) error {
 		}
 	}
 	p := uploader.Profile{Name: pos[0], Endpoint: ep}
+	if *replyTrust != "" {
+		if _, err := uploader.LoadTrust(*replyTrust); err != nil {
+			return withHint(err, "give a PEM file of the CA certificates of the transfer point's reply signer")
+		}
+		p.ReplyTrust, _ = filepath.Abs(*replyTrust)
+	}
 	if err := uploader.ValidProfileName(p.Name); err != nil {
 		return usagef("%v", err)
 	}

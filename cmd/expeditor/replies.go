@@ -19,7 +19,8 @@ func init() {
 		name:    "replies",
 		summary: "download the transfer point's replies and explain them",
 		usage: "replies (--from URL | --profile NAME) [--env R|T|S|all] [--to DIR] [--delete] [--lang en|fr|nl|de]\n" +
-			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--accept-host-key SHA256:...]",
+			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--ca FILE] [--accept-host-key [TYPE:]SHA256:...]\n" +
+			"       [--trust FILE] [--accept-signer SHA256:...] [--wait NAME [--timeout DURATION] [--every DURATION]]",
 		run: runReplies,
 	})
 }
@@ -27,17 +28,13 @@ func init() {
 func runReplies(env *cliEnv, args []string) error {
 	fset := newFlags("replies")
 	var conn sendFlags // the connection flags of send, with --from for --to
-	fset.StringVar(&conn.to, "from", "", "fetch from URL: ftp://USER@HOST, ftps://USER@HOST or sftp://USER@HOST[:PORT]")
-	fset.StringVar(&conn.profile, "profile", "", "fetch with the saved profile NAME (\"practice\": the practice point)")
-	fset.StringVar(&conn.identity, "identity", "", "SFTP private key FILE")
-	fset.BoolVar(&conn.legacyRSA, "ssh-rsa", false, "SFTP: log in with the old ssh-rsa signature")
-	fset.BoolVar(&conn.noEPSV, "no-epsv", false, "FTP: use PASV instead of EPSV")
-	fset.StringVar(&conn.passwordFile, "password-file", "", "read the FTP password (or SFTP key passphrase) from FILE")
-	fset.StringVar(&conn.acceptHostKey, "accept-host-key", "", "trust an SFTP server whose key has this fingerprint (SHA256:...)")
-	envFlag := fset.String("env", "all", "reply folders to read: R (OUT), T (OUTTEST), S (OUTTEST-S) or all")
-	to := fset.String("to", "", "keep the replies in DIR (default: the replies folder of the configuration folder)")
+	conn.registerAs(fset, "from", "fetch from", "fetch with")
+	envFlag := fset.String("env", "all", "reply folders to read, `ENV`: R (OUT), T (OUTTEST), S (OUTTEST-S) or all")
+	to := fset.String("to", "", "keep the replies in `DIR` (default: the replies folder of the configuration folder)")
 	del := fset.Bool("delete", false, "delete each reply from the server once it is safely kept")
-	langFlag := fset.String("lang", "", "explain in en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
+	langFlag := fset.String("lang", "", "explain in `LANG`: en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
+	var sf replySigFlags
+	sf.register(fset)
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -47,6 +44,9 @@ func runReplies(env *cliEnv, args []string) error {
 	}
 	if (conn.to == "") == (conn.profile == "") {
 		return usagef("give either --from URL or --profile NAME")
+	}
+	if err := sf.check(envFlag); err != nil {
+		return err
 	}
 	envs, all, err := repliesEnvs(*envFlag)
 	if err != nil {
@@ -70,13 +70,23 @@ func runReplies(env *cliEnv, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t, where, err := repliesDial(ctx, env, &conn)
+	dial, where, err := repliesDialer(env, &conn)
 	if err != nil {
 		return err
 	}
-	defer t.Close()
+	t, err := dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { t.Close() }()
 
 	opts := uploader.FetchOptions{Envs: envs, Dir: dir, Delete: *del, SkipMissingFolders: all}
+	if err := sf.apply(&opts, &conn, where); err != nil {
+		return err
+	}
+	if sf.wait != "" {
+		return waitForAnswer(ctx, env, &t, dial, opts, &sf)
+	}
 	prog := newProgressPrinter(env.stderr)
 	if prog.tty { // off a terminal the report says enough
 		opts.Progress = prog.update
@@ -93,7 +103,7 @@ func runReplies(env *cliEnv, args []string) error {
 		}
 		return withHint(err, "the replies already kept are safe; run the command again to retry the others")
 	}
-	return nil
+	return untrustedReplies(got)
 }
 
 // repliesEnvs reads --env: one or more of R, T, S (comma-separated) or all.
@@ -124,9 +134,10 @@ func repliesLang(flagValue string) string {
 	return batch.English
 }
 
-// repliesDial connects to --from or --profile, with the connection flags
-// and password rules of send.
-func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Transport, string, error) {
+// repliesDialer resolves --from or --profile, with the connection flags
+// and password rules of send, and its secrets once, and returns a function
+// that connects with them (replies --wait connects at each check).
+func repliesDialer(env *cliEnv, f *sendFlags) (dial func(context.Context) (uploader.Transport, error), where string, err error) {
 	if f.to != "" {
 		if _, err := uploader.ParseEndpoint(f.to); err != nil {
 			return nil, "", withHint(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
@@ -141,11 +152,13 @@ func repliesDial(ctx context.Context, env *cliEnv, f *sendFlags) (uploader.Trans
 			return nil, "", err
 		}
 	}
-	t, err := uploader.Dial(ctx, ep, auth)
-	if err != nil {
-		return nil, "", explainSendError(err, f)
-	}
-	return t, ep.String(), nil
+	return func(ctx context.Context) (uploader.Transport, error) {
+		t, err := uploader.Dial(ctx, ep, auth)
+		if err != nil {
+			return nil, explainSendError(err, f)
+		}
+		return t, nil
+	}, ep.String(), nil
 }
 
 // repliesWords are the labels of the report in each language.
@@ -227,6 +240,7 @@ func printReplies(env *cliEnv, got []uploader.FetchedReply, dir, where string, e
 			created = ", " + rep.Created.Format("2006-01-02 15:04")
 		}
 		fmt.Fprintf(out, "  %s %s%s\n", kind, rep.FileName, created)
+		printSignature(out, r.Signature, where, lang)
 		if rep.Diagnosis != "" {
 			fmt.Fprintf(out, "  %s%s %s\n", w["diagnosis"], colon, rep.Diagnosis)
 		}
