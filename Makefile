@@ -54,4 +54,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseReply -fuzztime 30s ./batch/
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist build

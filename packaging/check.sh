@@ -230,6 +230,9 @@ check_exe() { # check_exe FILE DESCRIPTION ORIGINAL_NAME SUBSYSTEM
 	ls=$(le32 "${fixed:16:8}")
 	got="$((ms >> 16)).$((ms & 65535)).$((ls >> 16)).$((ls & 65535))"
 	[ "$got" = "$NUMERIC" ] || fail "$exe: FILEVERSION $got, want $NUMERIC"
+	# What --version prints is the string -X put in the binary (ASCII; the
+	# version resource's copy is UTF-16): no Windows here to run it.
+	grep -qaF -- "$VERSION" "$exe" || fail "$exe: the program does not carry the version $VERSION"
 	manifest=$(wrestool -x --raw --type=24 "$exe")
 	grep -q 'dpiAwareness' <<<"$manifest" || fail "$exe: the manifest does not declare DPI awareness"
 	grep -q 'Microsoft.Windows.Common-Controls' <<<"$manifest" || fail "$exe: the manifest does not ask for common controls 6"
