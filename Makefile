@@ -5,10 +5,11 @@ export PATH := /usr/local/go/bin:$(PATH)
 export GOTOOLCHAIN ?= auto
 export CGO_ENABLED := 1
 GO ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# One version for `expeditor --version` and every package: see scripts/version.sh.
+VERSION ?= $(shell scripts/version.sh 2>/dev/null || echo 0.0.0~dev)
 LDFLAGS := -X github.com/expeditor-be/expeditor/internal/version.Version=$(VERSION)
 
-.PHONY: run test build bench fuzz package deps-run deps-test clean
+.PHONY: run test build bench fuzz package package-check deps-run deps-test clean
 
 run: deps-run build
 	./bin/expeditor
@@ -32,9 +33,15 @@ test: deps-test
 	CGO_ENABLED=0 $(GO) build ./batch/... ./signer/... ./uploader/... ./internal/...
 	$(GO) test -count=1 -timeout 30m ./...
 
-# The Linux archive and the Windows .exe (cross-built with mingw-w64) in dist/.
+# dist/: the .deb packages (desktop and headless), a Linux .tar.xz, the
+# Windows .exe (cross-built with mingw-w64, with icon, version and manifest)
+# and .msi, and SHA256SUMS; see scripts/package.sh. package-check checks
+# them as CI does (as root: it installs and removes the .deb packages).
 package:
-	scripts/package.sh
+	VERSION="$(VERSION)" scripts/package.sh
+
+package-check:
+	VERSION="$(VERSION)" packaging/check.sh
 
 # Speed and memory targets, measured (not asserted in tests).
 bench: deps-test
@@ -56,4 +63,4 @@ fuzz:
 	scripts/fuzz.sh $(FUZZTIME) $(FUZZPARALLEL) $(FUZZ_TARGETS)
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist build
