@@ -189,3 +189,45 @@ func TestTextModeRuleAgainstOpenSSL(t *testing.T) {
 		}
 	}
 }
+
+// TestCRLFOnlyExact: the eight-bytes-at-a-time check says "CRLF only"
+// exactly when the line-by-line count finds no bad line ending, including
+// for the bytes its zero-byte test marks falsely (0x0B, 0x0C).
+func TestCRLFOnlyExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("a\r\n\x0b\x0c\x01\x00")
+	for i := range 200000 {
+		n := rng.IntN(80)
+		p := make([]byte, n)
+		for j := range p {
+			if rng.IntN(3) == 0 {
+				p[j] = alphabet[rng.IntN(len(alphabet))]
+			} else if j > 0 && p[j-1] == '\r' {
+				p[j] = '\n'
+			} else if rng.IntN(2) == 0 {
+				p[j] = '\r'
+			} else {
+				p[j] = 'x'
+			}
+		}
+		prevCR := i%2 == 0
+		// The exact verdict: no bare LF, and no CR other than a last one
+		// without its LF.
+		want := true
+		for j, b := range p {
+			before := prevCR
+			if j > 0 {
+				before = p[j-1] == '\r'
+			}
+			if b == '\n' && !before || before && b != '\n' {
+				want = false
+			}
+		}
+		// A false mark may only turn a right file down (it is then
+		// counted line by line), never let a wrong one through.
+		got := crlfOnly(p, prevCR)
+		if got && !want || !got && want && !bytes.ContainsAny(p, "\x0b\x0c") {
+			t.Fatalf("crlfOnly(%q, %v) = %v, want %v", p, prevCR, got, want)
+		}
+	}
+}
