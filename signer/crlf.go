@@ -57,14 +57,15 @@ func (l LineEndings) Problem() string {
 	return fmt.Sprintf("the file has %d carriage returns (CR) that do not end a line properly (first at line %d) and %d lines ending with LF only; the transfer point checks signatures of text files with CRLF line endings", l.BareCR, l.FirstBadLine, l.BareLF)
 }
 
-// lineCounter is an io.Writer that counts line endings of what goes
-// through it, so they can be checked while the file is hashed.
-type lineCounter struct {
+// LineCounter is an io.Writer that counts the line endings of what goes
+// through it, so they are checked in the same read as the file is hashed
+// (or uploaded). Its zero value is ready to use.
+type LineCounter struct {
 	l      LineEndings
 	prevCR bool // the last byte written was a CR
 }
 
-func (c *lineCounter) Write(p []byte) (int, error) {
+func (c *LineCounter) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -198,8 +199,8 @@ func crlfOnly(p []byte, prevCR bool) bool {
 	return true
 }
 
-// result finishes the count at the end of the file.
-func (c *lineCounter) result() LineEndings {
+// Result finishes the count at the end of the file.
+func (c *LineCounter) Result() LineEndings {
 	l := c.l
 	if c.prevCR {
 		l.BareCR++
@@ -219,11 +220,11 @@ func CheckLineEndings(path string) (LineEndings, error) {
 		return LineEndings{}, fmt.Errorf("cannot read %s: %w", filepath.Base(path), err)
 	}
 	defer f.Close()
-	var c lineCounter
-	if _, err := hashStream(context.Background(), f, &c, nil); err != nil {
+	var c LineCounter
+	if _, err := readStream(context.Background(), f, &c, nil, nil); err != nil {
 		return LineEndings{}, err
 	}
-	return c.result(), nil
+	return c.Result(), nil
 }
 
 // ConvertToCRLF rewrites the file at path with CRLF line endings: a lone
@@ -241,6 +242,13 @@ func ConvertToCRLF(path string) (originalKept string, err error) {
 	if le.TextModeSafe {
 		return "", nil
 	}
+	return convertToCRLF(path, nil)
+}
+
+// convertToCRLF is ConvertToCRLF of a file known not to be text-mode
+// safe; the converted bytes are also written to also (when not nil) as
+// they are written to the file, so they can be hashed in the same pass.
+func convertToCRLF(path string, also io.Writer) (originalKept string, err error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", err
@@ -255,7 +263,11 @@ func ConvertToCRLF(path string) (originalKept string, err error) {
 		return "", fmt.Errorf("cannot write the converted file next to %s: %w", filepath.Base(path), err)
 	}
 	defer out.Abort()
-	w := bufio.NewWriterSize(out, readBufferSize)
+	var dst io.Writer = out
+	if also != nil {
+		dst = io.MultiWriter(out, also)
+	}
+	w := bufio.NewWriterSize(dst, readBufferSize)
 	if err := toCRLF(in, w); err != nil {
 		return "", fmt.Errorf("cannot convert %s: %w", filepath.Base(path), err)
 	}

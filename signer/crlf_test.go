@@ -35,10 +35,10 @@ func TestCheckLineEndings(t *testing.T) {
 		// Every way of cutting the input into two writes gives the same
 		// count: the CR of a pair may end one read and its LF start the next.
 		for cut := 0; cut <= len(tc.in); cut++ {
-			var c lineCounter
+			var c LineCounter
 			c.Write([]byte(tc.in[:cut]))
 			c.Write([]byte(tc.in[cut:]))
-			l := c.result()
+			l := c.Result()
 			if l.TextModeSafe != tc.safe || l.Lines != tc.lines || l.CRLF != tc.crlf || l.BareLF != tc.bareLF || l.BareCR != tc.bareCR || l.FirstBadLine != tc.firstBad || l.Size != int64(len(tc.in)) {
 				t.Errorf("%q cut at %d: %+v", tc.in, cut, l)
 				break
@@ -178,9 +178,9 @@ func TestTextModeRuleAgainstOpenSSL(t *testing.T) {
 		if predicted := bytes.Equal(opensslCanonical(in), in); predicted != opensslOK {
 			t.Errorf("input %d (%.40q…): simulation says %v, openssl text mode says %v", i, in, predicted, opensslOK)
 		}
-		var c lineCounter
+		var c LineCounter
 		c.Write(in)
-		le := c.result()
+		le := c.Result()
 		if le.TextModeSafe && !opensslOK {
 			t.Errorf("input %d (%.40q…): TextModeSafe but openssl text mode fails", i, in)
 		}
