@@ -664,7 +664,7 @@ type contentCheck struct {
 	sig      *signer.Signature
 	expected string // SHA-256 hex the caller expects, or ""
 	sha      hash.Hash
-	other    hash.Hash            // the signature's digest when it is not SHA-256
+	other    hash.Hash           // the signature's digest when it is not SHA-256
 	lines    *signer.LineCounter // nil when line endings do not matter
 }
 
