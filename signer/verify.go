@@ -117,12 +117,12 @@ func ParseFS(fsData []byte) (*Signature, error) {
 func ReadFS(path string) (*Signature, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the signature file: %w", err)
+		return nil, fmt.Errorf("cannot read the signature file %s: %w", filepath.Base(path), err)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFSSize+1))
 	f.Close()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the signature file: %w", err)
+		return nil, fmt.Errorf("cannot read the signature file %s: %w", filepath.Base(path), err)
 	}
 	if len(data) > maxFSSize {
 		return nil, fmt.Errorf("%s is too large to be a signature file; check that the right file is named FS", filepath.Base(path))

@@ -145,7 +145,7 @@ func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 		for i, part := range st.Parts {
 			sig, err := readFS(part.FS)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %s: %v; sign the declaration again", ErrBadSignature, filepath.Base(part.FS), err)
+				return nil, fmt.Errorf("%w: %v", ErrBadSignature, err) // the FS's name and what to do are in err
 			}
 			p.Files[i].Signature = sig
 			if sig.Digest == crypto.SHA256 {

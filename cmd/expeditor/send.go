@@ -191,10 +191,14 @@ func explainSendError(err error, f *sendFlags) error {
 	}
 	var se *uploader.SendError
 	if errors.As(err, &se) {
-		if se.GOUncertain {
-			return withHint(err, "look at the acknowledgements (expeditor replies) before sending again")
+		switch {
+		case se.GOUncertain:
+			return withHint(err, "fetch the replies (expeditor replies) before sending again")
+		case errors.Is(err, uploader.ErrBadSignature):
+			return withHint(err, "sign the declaration again (expeditor sign --force), then send it")
+		case se.ResendSafe():
+			return withHint(err, "send again with the same command when the connection is back")
 		}
-		return withHint(err, "send again with the same command when the connection is back")
 	}
 	return err
 }
