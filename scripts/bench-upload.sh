@@ -29,6 +29,6 @@ go build -trimpath -tags nogui -o "$tmp/expeditor-nogui" ./cmd/expeditor
 for build in expeditor expeditor-nogui; do
 	echo "== $build send; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	EXPEDITOR_BENCH_BIN="$tmp/$build" go test ./uploader -run '^$' -bench '^BenchmarkSend$' -benchtime 1x -count 1 2>&1 |
-		grep -E '^(set|ftp|ftps):|^Benchmark|^(ok|FAIL|---)|expeditor send:'
+		grep -E '^(set|ftp|ftps):|^(ok|FAIL|---)'
 done
 echo "targets (ftp): ratio <= 1.1, peak RSS <= 64 MB; load average now $(cut -d' ' -f1-3 /proc/loadavg)"

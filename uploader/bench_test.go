@@ -51,15 +51,16 @@ func BenchmarkSend(b *testing.B) {
 					os.Remove(filepath.Join(srv.Root, "IN", n))
 				}
 			}
-			var ours, theirs []time.Duration
+			var ours, theirs, oursCPU, theirsCPU []time.Duration
 			var peak int64
 			for range max(b.N, rounds()) {
 				clean()
-				d, rss := runSend(b, bin, url, pw, fi)
-				ours = append(ours, d)
+				d, cpu, rss := runSend(b, bin, url, pw, fi)
+				ours, oursCPU = append(ours, d), append(oursCPU, cpu)
 				peak = max(peak, rss)
 				clean()
-				theirs = append(theirs, runCurl(b, srv, tls, []string{fi}))
+				d, cpu = runCurl(b, srv, tls, []string{fi})
+				theirs, theirsCPU = append(theirs, d), append(theirsCPU, cpu)
 			}
 			clean()
 			o, c := median(ours), median(theirs)
@@ -70,14 +71,15 @@ func BenchmarkSend(b *testing.B) {
 			fmt.Fprintf(os.Stderr, "%s: expeditor send %v, curl -T %v (medians of %d): ratio %.2f, expeditor peak RSS %.1f MB\n",
 				name, o.Round(time.Millisecond), c.Round(time.Millisecond), len(ours), float64(o)/float64(c), float64(peak)/1e6)
 			fmt.Fprintf(os.Stderr, "%s: all expeditor %v\n%s: all curl      %v\n", name, roundAll(ours), name, roundAll(theirs))
+			fmt.Fprintf(os.Stderr, "%s: CPU time (user+system, medians): expeditor %v, curl %v\n", name, median(oursCPU).Round(time.Millisecond), median(theirsCPU).Round(time.Millisecond))
 		})
 	}
 }
 
 // runSend runs `expeditor send` of the set of fi to url in its own
 // configuration folder (a fresh history each time) and returns its wall
-// time and peak RSS.
-func runSend(b *testing.B, bin, url, pwFile, fi string) (time.Duration, int64) {
+// time, CPU time and peak RSS.
+func runSend(b *testing.B, bin, url, pwFile, fi string) (time.Duration, time.Duration, int64) {
 	cmd := exec.Command(bin, "send", "--to", url, "--password-file", pwFile, fi)
 	cmd.Env = append(os.Environ(), "EXPEDITOR_HOME="+b.TempDir())
 	start := time.Now()
@@ -87,7 +89,7 @@ func runSend(b *testing.B, bin, url, pwFile, fi string) (time.Duration, int64) {
 		b.Fatalf("expeditor send: %v\n%s", err, out)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return d, ru.Maxrss * 1024
+	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), ru.Maxrss * 1024
 }
 
 func roundAll(d []time.Duration) []time.Duration {
@@ -98,19 +100,20 @@ func roundAll(d []time.Duration) []time.Duration {
 	return out
 }
 
-func runCurl(b *testing.B, srv *testservers.FTPServer, tls bool, files []string) time.Duration {
+func runCurl(b *testing.B, srv *testservers.FTPServer, tls bool, files []string) (time.Duration, time.Duration) {
 	args := []string{"-sS", "--ftp-pasv", "--tls-max", "1.2", "-u", srv.User + ":" + srv.Password, "-T", "{" + strings.Join(files, ",") + "}"}
 	if tls {
 		args = append(args, "--ssl-reqd", "--cacert", srv.CAFile)
 	}
 	args = append(args, "ftp://"+srv.Addr+"/IN/")
 	start := time.Now()
-	out, err := exec.Command("curl", args...).CombinedOutput()
+	cmd := exec.Command("curl", args...)
+	out, err := cmd.CombinedOutput()
 	d := time.Since(start)
 	if err != nil {
 		b.Fatalf("curl: %v\n%s", err, out)
 	}
-	return d
+	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func median(d []time.Duration) time.Duration {

@@ -728,25 +728,34 @@ func (c *contentCheck) verdict() error {
 // hashingReader hands the bytes read through it to a contentCheck: the
 // line endings are counted as the bytes are read, and the digests are
 // computed on another goroutine, so that hashing does not slow the upload
-// down: each chunk is copied to a pooled buffer and handed over.
+// down. As an io.WriterTo (what io.Copy uses) it reads the file into its
+// own buffers and hands each one, once written to the connection, to the
+// hash without copying it; as a plain reader it copies each chunk into a
+// buffer for the hash.
 type hashingReader struct {
 	r     io.Reader
 	check *contentCheck
-	ch    chan *[]byte
+	ch    chan []byte // filled buffers, to hash
+	free  chan []byte // hashed buffers, to fill again
 	done  chan struct{}
 	once  sync.Once
 }
 
-var hashBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return &b }}
+const (
+	hashBuffers   = 4
+	hashBufferLen = 256 << 10
+)
 
 func newHashingReader(r io.Reader, check *contentCheck) *hashingReader {
-	h := &hashingReader{r: r, check: check, ch: make(chan *[]byte, 8), done: make(chan struct{})}
+	h := &hashingReader{r: r, check: check, ch: make(chan []byte, hashBuffers), free: make(chan []byte, hashBuffers), done: make(chan struct{})}
+	for range hashBuffers {
+		h.free <- make([]byte, hashBufferLen)
+	}
 	go func() {
 		defer close(h.done)
 		for b := range h.ch {
-			check.hash(*b)
-			*b = (*b)[:0]
-			hashBufPool.Put(b)
+			check.hash(b)
+			h.free <- b[:cap(b)]
 		}
 	}()
 	return h
@@ -756,13 +765,42 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.check.countLines(p[:n])
 	for rest := p[:n]; len(rest) > 0; {
-		b := hashBufPool.Get().(*[]byte)
-		k := min(len(rest), cap(*b))
-		*b = append((*b)[:0], rest[:k]...)
-		h.ch <- b
+		b := <-h.free
+		k := copy(b, rest)
+		h.ch <- b[:k]
 		rest = rest[k:]
 	}
 	return n, err
+}
+
+// WriteTo writes the rest of the file to w, each buffer then hashed in
+// place.
+func (h *hashingReader) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for {
+		b := <-h.free
+		k, err := io.ReadFull(h.r, b)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		if k > 0 {
+			h.check.countLines(b[:k])
+			m, werr := w.Write(b[:k])
+			n += int64(m)
+			h.ch <- b[:m] // hashed once written: exactly what left
+			if werr != nil {
+				return n, werr
+			}
+		} else {
+			h.free <- b
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 func (h *hashingReader) stop() { h.once.Do(func() { close(h.ch) }) }
