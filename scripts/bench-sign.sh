@@ -51,17 +51,19 @@ openssl pkcs12 -export -inkey "$tmp/key.pem" -in "$tmp/cert.pem" -passout "file:
 cat "$fi" >/dev/null # warm the cache for everyone
 
 # timed NAME CMD...: runs CMD once, appends its wall time (ns) to
-# $tmp/NAME.t and its peak RSS (KiB) to $tmp/NAME.rss.
+# $tmp/NAME.t, its peak RSS (KiB) to $tmp/NAME.rss and its CPU time
+# (user + system, s) to $tmp/NAME.cpu.
 timed() {
 	local name=$1 t0 t1
 	shift
 	t0=$(date +%s%N)
-	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+	/usr/bin/time -f '%M %U %S' -o "$tmp/rss" "$@" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 	t1=$(date +%s%N)
 	echo $(( t1 - t0 )) >>"$tmp/$name.t"
-	tail -n 1 "$tmp/rss" >>"$tmp/$name.rss"
+	tail -n 1 "$tmp/rss" | awk '{print $1}' >>"$tmp/$name.rss"
+	tail -n 1 "$tmp/rss" | awk '{print $2 + $3}' >>"$tmp/$name.cpu"
 }
-median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { sort -g "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 maxof() { sort -n "$1" | tail -n 1; }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -81,13 +83,13 @@ for mode in -binary ""; do
 done
 
 awk -v s="$size" -v runs="$RUNS" -v l0="$load0" -v l1="$load1" \
-	-v o="$(median "$tmp/openssl.t")" -v orss="$(maxof "$tmp/openssl.rss")" \
-	-v g="$(median "$tmp/gui.t")" -v grss="$(maxof "$tmp/gui.rss")" \
-	-v h="$(median "$tmp/nogui.t")" -v hrss="$(maxof "$tmp/nogui.rss")" 'BEGIN {
+	-v o="$(median "$tmp/openssl.t")" -v orss="$(maxof "$tmp/openssl.rss")" -v oc="$(median "$tmp/openssl.cpu")" \
+	-v g="$(median "$tmp/gui.t")" -v grss="$(maxof "$tmp/gui.rss")" -v gc="$(median "$tmp/gui.cpu")" \
+	-v h="$(median "$tmp/nogui.t")" -v hrss="$(maxof "$tmp/nogui.rss")" -v hc="$(median "$tmp/nogui.cpu")" 'BEGIN {
 	printf "file: %.1f MiB, CRLF; median of %d runs; load average before %s, after %s\n", s / 1048576, runs, l0, l1
-	printf "openssl dgst -sha256:        %.3f s (%4.0f MB/s), peak RSS %.1f MB\n", o / 1e9, s / (o / 1e9) / 1e6, orss / 1024
-	printf "expeditor sign:              %.3f s (%4.0f MB/s), peak RSS %.1f MB\n", g / 1e9, s / (g / 1e9) / 1e6, grss / 1024
-	printf "expeditor sign (nogui):      %.3f s (%4.0f MB/s), peak RSS %.1f MB\n", h / 1e9, s / (h / 1e9) / 1e6, hrss / 1024
+	printf "openssl dgst -sha256:        %.3f s (%4.0f MB/s), CPU %.2f s, peak RSS %.1f MB\n", o / 1e9, s / (o / 1e9) / 1e6, oc, orss / 1024
+	printf "expeditor sign:              %.3f s (%4.0f MB/s), CPU %.2f s, peak RSS %.1f MB\n", g / 1e9, s / (g / 1e9) / 1e6, gc, grss / 1024
+	printf "expeditor sign (nogui):      %.3f s (%4.0f MB/s), CPU %.2f s, peak RSS %.1f MB\n", h / 1e9, s / (h / 1e9) / 1e6, hc, hrss / 1024
 	printf "targets: ratio <= 1.1, peak_rss_mb <= 32 (FS verified by openssl, binary and text mode)\n"
 	printf "ratio=%.2f peak_rss_mb=%d\n", g / o, (grss + 1023) / 1024
 	printf "ratio_nogui=%.2f peak_rss_mb_nogui=%d\n", h / o, (hrss + 1023) / 1024

@@ -259,6 +259,13 @@ func runSend(env *cliEnv, args []string) error {
 		where = ep.String()
 	}
 	if opts.DryRun {
+		// A send reads each declaration as it leaves; a dry run reads
+		// them here, to say now what the send would find.
+		for _, plan := range plans {
+			if err := plan.VerifyContent(context.Background(), nil); err != nil {
+				return withHint(err, "nothing was sent")
+			}
+		}
 		for _, plan := range plans {
 			fmt.Fprintf(env.stdout, "would send %s to %s, folder %s:\n", plan.Set.Key(), where, plan.Folder)
 			for _, pf := range plan.Files {
