@@ -206,13 +206,13 @@ func sendErrorText(se *uploader.SendError) string {
 	if errors.Is(se.Err, context.Canceled) {
 		return lang.L("send.cancelled", map[string]any{"OnServer": on, "Folder": se.Folder})
 	}
-	key := "send.failed"
+	args := map[string]any{"Error": connectionMessage(se.Err), "OnServer": on, "Folder": se.Folder}
 	if !se.ResendSafe() {
 		// Sending again as it is would not help (a login, a key, a
 		// permission to fix): do not call it safe.
-		key = "send.failed.notsafe"
+		return lang.L("send.failed.notsafe", args)
 	}
-	return lang.L(key, map[string]any{"Error": connectionMessage(se.Err), "OnServer": on, "Folder": se.Folder})
+	return lang.L("send.failed", args)
 }
 
 // sentence makes a clause a sentence: capital first letter, final period.
