@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -69,9 +68,9 @@ func (c *LineCounter) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	// Nearly every declaration is CRLF throughout: prove that eight bytes
-	// at a time, and count its lines with the vectorised counter. Only a
-	// write that holds a bad line ending is looked at line by line.
+	// Nearly every declaration is CRLF throughout: prove that quickly, and
+	// count its lines with the vectorised counter. Only a write that holds
+	// a bad line ending is looked at line by line.
 	if crlfOnly(p, c.prevCR) {
 		n := int64(bytes.Count(p, lf))
 		c.l.Lines += n
@@ -138,66 +137,41 @@ func (c *LineCounter) Write(p []byte) (int, error) {
 
 var lf = []byte{'\n'}
 
-const (
-	lows  = 0x0101010101010101
-	highs = 0x8080808080808080
-	crs8  = '\r' * lows
-	lfs8  = '\n' * lows
-)
-
 // crlfOnly reports that in p every LF follows a CR and every CR but a last
 // one is followed by an LF, prevCR saying whether the byte before p was a
 // CR: then p holds CRLF line endings only, and a CR at its end is decided
-// by the next write. It looks at eight bytes at a time: the high bit of
-// each byte that is a CR, moved to the next byte, must land exactly on the
-// LFs. The zero-byte test used, (x-1)&^x&0x80 per byte, also marks a 0x01
-// byte just above a zero one, that is a 0x0C after a CR or a 0x0B after an
-// LF; such a mark always makes the two sets differ (a 0x0C is no LF, and
-// an LF then sits where no CR is), so a false mark can only send a
-// correct file to the exact count, never let a wrong one pass.
+// by the next write. Each LF is found with the vectorised search and must
+// follow a CR; then, with the vectorised count, there must be no other CR
+// than those (and a last one). This runs at several GB/s, far ahead of
+// the hash.
 func crlfOnly(p []byte, prevCR bool) bool {
-	var carry uint64 // the high bit of byte 0 when the byte before is a CR
 	if prevCR {
-		carry = 0x80
+		if len(p) == 0 || p[0] != '\n' {
+			return len(p) == 0
+		}
+		p = p[1:]
 	}
-	for len(p) >= 32 {
-		w0 := binary.LittleEndian.Uint64(p[0:8])
-		w1 := binary.LittleEndian.Uint64(p[8:16])
-		w2 := binary.LittleEndian.Uint64(p[16:24])
-		w3 := binary.LittleEndian.Uint64(p[24:32])
-		c0, l0 := w0^crs8, w0^lfs8
-		c1, l1 := w1^crs8, w1^lfs8
-		c2, l2 := w2^crs8, w2^lfs8
-		c3, l3 := w3^crs8, w3^lfs8
-		c0 = (c0 - lows) &^ c0 & highs
-		c1 = (c1 - lows) &^ c1 & highs
-		c2 = (c2 - lows) &^ c2 & highs
-		c3 = (c3 - lows) &^ c3 & highs
-		l0 = (l0 - lows) &^ l0 & highs
-		l1 = (l1 - lows) &^ l1 & highs
-		l2 = (l2 - lows) &^ l2 & highs
-		l3 = (l3 - lows) &^ l3 & highs
-		diff := (c0<<8 | carry) ^ l0
-		diff |= (c1<<8 | c0>>56) ^ l1
-		diff |= (c2<<8 | c1>>56) ^ l2
-		diff |= (c3<<8 | c2>>56) ^ l3
-		if diff != 0 {
+	lfs := 0
+	for off := 0; ; {
+		j := bytes.IndexByte(p[off:], '\n')
+		if j < 0 {
+			break
+		}
+		i := off + j
+		if i == 0 || p[i-1] != '\r' {
 			return false
 		}
-		carry = c3 >> 56
-		p = p[32:]
+		lfs++
+		off = i + 1
 	}
-	for _, b := range p {
-		if (b == '\n') != (carry != 0) {
-			return false
-		}
-		carry = 0
-		if b == '\r' {
-			carry = 0x80
-		}
+	crs := bytes.Count(p, cr)
+	if len(p) > 0 && p[len(p)-1] == '\r' {
+		crs--
 	}
-	return true
+	return crs == lfs
 }
+
+var cr = []byte{'\r'}
 
 // Result finishes the count at the end of the file.
 func (c *LineCounter) Result() LineEndings {
