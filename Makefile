@@ -40,6 +40,7 @@ package:
 bench: deps-test
 	scripts/bench-sign.sh
 	scripts/bench-upload.sh
+	scripts/check-ftps.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseName -fuzztime 30s ./batch/

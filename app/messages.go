@@ -171,8 +171,16 @@ func connectionFragment(err error) (string, bool) {
 		return lang.L("conn.passphrase"), true
 	case errors.Is(err, uploader.ErrFolderMissing):
 		return lang.L("conn.folder"), true
+	case errors.Is(err, uploader.ErrTLSRequired):
+		return lang.L("conn.tlsrequired"), true
 	case errors.Is(err, uploader.ErrTLS):
 		return lang.L("conn.tls"), true
+	case errors.Is(err, uploader.ErrRefused):
+		reason := uploader.ServerReason(err)
+		if reason == "" {
+			reason = err.Error()
+		}
+		return lang.L("conn.refused", map[string]any{"Reason": reason}), true
 	case errors.Is(err, uploader.ErrEndpoint):
 		return lang.L("conn.endpoint"), true
 	case errors.Is(err, uploader.ErrFetchIncomplete):

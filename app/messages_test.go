@@ -97,6 +97,8 @@ func TestExplainTranslated(t *testing.T) {
 		{"key passphrase", uploader.ErrKeyPassphrase, ""},
 		{"folder missing", uploader.ErrFolderMissing, ""},
 		{"TLS", uploader.ErrTLS, ""},
+		{"TLS required", fmt.Errorf("%w: 550 SSL/TLS required", uploader.ErrTLSRequired), "ftps://"},
+		{"refused", fmt.Errorf("store: %w", uploader.ErrRefused), ""},
 		{"endpoint", fmt.Errorf("%w: no host", uploader.ErrEndpoint), ""},
 		{"fetch incomplete", uploader.ErrFetchIncomplete, ""},
 		{"zip too large", uploader.ErrZipTooLarge, ""},

@@ -210,7 +210,7 @@ func (u *UI) connect(ctx context.Context) (*connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth := uploader.Auth{ConfirmHostKey: u.confirmHostKey(ctx)}
+	auth := uploader.Auth{ConfirmHostKeyType: u.confirmHostKey(ctx)}
 	if p.Endpoint.Scheme != "sftp" || p.Endpoint.IdentityFile == "" {
 		pw, err := uploader.LookupPassword(name)
 		if err != nil {
@@ -249,9 +249,10 @@ func (u *UI) practice(ctx context.Context) (url, user string, password []byte, e
 }
 
 // confirmHostKey asks, on first contact with an SFTP server, whether to
-// trust its key.
-func (u *UI) confirmHostKey(ctx context.Context) func(host, fingerprint string) (bool, error) {
-	return func(host, fingerprint string) (bool, error) {
+// trust its key, named with its type ("ssh-rsa SHA256:…").
+func (u *UI) confirmHostKey(ctx context.Context) func(host, keyType, fingerprint string) (bool, error) {
+	return func(host, keyType, fingerprint string) (bool, error) {
+		fingerprint = keyType + " " + fingerprint
 		answer := make(chan bool, 1)
 		fyne.Do(func() {
 			l := widget.NewLabel(lang.L("hostkey.question", map[string]any{"Host": host, "Fingerprint": fingerprint}))

@@ -96,26 +96,11 @@ var (
 )
 
 var (
-	senderNotAuthorised = entry{
-		{"The sender is not authorised to send this file to the transfer point.",
-			"Check in Chaman that your sender number is active and allowed to use the batch channel for this declaration; if it should be, contact the social security contact centre."},
-		{"L'expéditeur n'est pas autorisé à envoyer ce fichier au point de transfert.",
-			"Vérifiez dans Chaman que votre numéro d'expéditeur est actif et autorisé à utiliser le canal batch pour cette déclaration ; si c'est le cas, contactez le centre de contact de la sécurité sociale."},
-		{"De afzender mag dit bestand niet naar het transferpunt sturen.",
-			"Controleer in Chaman of uw afzendernummer actief is en het batchkanaal voor deze aangifte mag gebruiken; is dat zo, neem dan contact op met het contactcenter van de sociale zekerheid."},
-		{"Der Absender ist nicht berechtigt, diese Datei an den Übertragungspunkt zu senden.",
-			"Prüfen Sie in Chaman, ob Ihre Absendernummer aktiv ist und den Batch-Kanal für diese Meldung nutzen darf; ist das der Fall, wenden Sie sich an das Kontaktzentrum der sozialen Sicherheit."},
-	}
-	wrongFolder = entry{
-		{"The file was put in a folder that does not match the environment letter of its name: R files go into IN, T files into INTEST, S files into INTEST-S.",
-			"Send the set again into the folder of its environment (Expeditor picks the folder from the name), under a new sequence number."},
-		{"Le fichier a été déposé dans un dossier qui ne correspond pas à la lettre d'environnement de son nom : les fichiers R vont dans IN, les T dans INTEST, les S dans INTEST-S.",
-			"Renvoyez le lot dans le dossier de son environnement (Expeditor choisit le dossier d'après le nom), sous un nouveau numéro de séquence."},
-		{"Het bestand staat in een map die niet past bij de omgevingsletter in de naam: R-bestanden horen in IN, T-bestanden in INTEST, S-bestanden in INTEST-S.",
-			"Verstuur de reeks opnieuw naar de map van haar omgeving (Expeditor kiest de map op basis van de naam), met een nieuw volgnummer."},
-		{"Die Datei wurde in einen Ordner gelegt, der nicht zum Umgebungsbuchstaben ihres Namens passt: R-Dateien gehören in IN, T-Dateien in INTEST, S-Dateien in INTEST-S.",
-			"Senden Sie das Paket erneut in den Ordner seiner Umgebung (Expeditor wählt den Ordner anhand des Namens), unter einer neuen Sequenznummer."},
-	}
+	wrongFolderNextEN = "Send the set again into the folder of its environment (Expeditor picks the folder from the name), under a new sequence number."
+	wrongFolderNextFR = "Renvoyez le lot dans le dossier de son environnement (Expeditor choisit le dossier d'après le nom), sous un nouveau numéro de séquence."
+	wrongFolderNextNL = "Verstuur de reeks opnieuw naar de map van haar omgeving (Expeditor kiest de map op basis van de naam), met een nieuw volgnummer."
+	wrongFolderNextDE = "Senden Sie das Paket erneut in den Ordner seiner Umgebung (Expeditor wählt den Ordner anhand des Namens), unter einer neuen Sequenznummer."
+
 	tooLarge = entry{
 		{"The file is too large for the transfer point.", tooLargeNextEN},
 		{"Le fichier est trop volumineux pour le point de transfert.", tooLargeNextFR},
@@ -125,11 +110,22 @@ var (
 )
 
 // glossary lists the acknowledgement (ACRF) refusal codes a user may meet.
-// The texts of the name codes (107–133) match the checks of ParseName, so
-// what Expeditor says before sending and what the reply says agree.
+// One meaning per code, as transfer-point.md's table gives it (see the
+// constants in codes.go). The texts of the name codes (107–133, 144) match
+// the checks of ParseName, so what Expeditor says before sending and what
+// the reply says agree.
 var glossary = map[int]entry{
-	101: senderNotAuthorised,
-	102: {
+	CodeSenderNotAuthorisedForEmployer: {
+		{"The sender is not authorised to send declarations for the employer (registration number) concerned.",
+			"Check in Chaman that your sender number has a mandate for this employer's registration number; if it has none, ask the employer for one, or contact the social security contact centre."},
+		{"L'expéditeur n'est pas autorisé à envoyer des déclarations pour l'employeur (numéro d'immatriculation) concerné.",
+			"Vérifiez dans Chaman que votre numéro d'expéditeur a un mandat pour le numéro d'immatriculation de cet employeur ; s'il n'en a pas, demandez-en un à l'employeur ou contactez le centre de contact de la sécurité sociale."},
+		{"De afzender mag geen aangiften versturen voor de betrokken werkgever (inschrijvingsnummer).",
+			"Controleer in Chaman of uw afzendernummer een mandaat heeft voor het inschrijvingsnummer van deze werkgever; heeft het er geen, vraag er dan een aan de werkgever of neem contact op met het contactcenter van de sociale zekerheid."},
+		{"Der Absender ist nicht berechtigt, Meldungen für den betroffenen Arbeitgeber (Registrierungsnummer) zu senden.",
+			"Prüfen Sie in Chaman, ob Ihre Absendernummer ein Mandat für die Registrierungsnummer dieses Arbeitgebers hat; hat sie keines, bitten Sie den Arbeitgeber darum oder wenden Sie sich an das Kontaktzentrum der sozialen Sicherheit."},
+	},
+	CodeXMLSyntax: {
 		{"The declaration is not well-formed XML: a tag is not closed, a character is not allowed, or the encoding is wrong.",
 			"Produce the declaration again with the software that made it, or have it corrected, and send it under a new sequence number."},
 		{"La déclaration n'est pas un XML bien formé : une balise n'est pas fermée, un caractère n'est pas permis ou l'encodage est erroné.",
@@ -139,14 +135,23 @@ var glossary = map[int]entry{
 		{"Die Meldung ist kein wohlgeformtes XML: Ein Tag ist nicht geschlossen, ein Zeichen ist nicht erlaubt oder die Kodierung ist falsch.",
 			"Erstellen Sie die Meldung erneut mit der Software, die sie erstellt hat, oder lassen Sie sie korrigieren, und senden Sie sie unter einer neuen Sequenznummer."},
 	},
-	103: senderNotAuthorised,
-	107: {
+	CodeSenderNotAuthorised: {
+		{"The sender is not authorised to send files to the transfer point at all.",
+			"Check in Chaman that your sender number is active and allowed to use the batch channel for this declaration; if it should be, contact the social security contact centre."},
+		{"L'expéditeur n'est pas du tout autorisé à envoyer des fichiers au point de transfert.",
+			"Vérifiez dans Chaman que votre numéro d'expéditeur est actif et autorisé à utiliser le canal batch pour cette déclaration ; si c'est le cas, contactez le centre de contact de la sécurité sociale."},
+		{"De afzender mag helemaal geen bestanden naar het transferpunt sturen.",
+			"Controleer in Chaman of uw afzendernummer actief is en het batchkanaal voor deze aangifte mag gebruiken; is dat zo, neem dan contact op met het contactcenter van de sociale zekerheid."},
+		{"Der Absender ist überhaupt nicht berechtigt, Dateien an den Übertragungspunkt zu senden.",
+			"Prüfen Sie in Chaman, ob Ihre Absendernummer aktiv ist und den Batch-Kanal für diese Meldung nutzen darf; ist das der Fall, wenden Sie sich an das Kontaktzentrum der sozialen Sicherheit."},
+	},
+	CodeGONameStructure: {
 		{"The name of the GO file is not valid. A GO name is the FI name with GO in front and without the part number, like GO.DMFA.123456.20261121.00001.R.1.", renameEN},
 		{"Le nom du fichier GO n'est pas valide. Un nom GO est le nom FI précédé de GO et sans numéro de partie, comme GO.DMFA.123456.20261121.00001.R.1.", renameFR},
 		{"De naam van het GO-bestand is niet geldig. Een GO-naam is de FI-naam met GO vooraan en zonder deelnummer, zoals GO.DMFA.123456.20261121.00001.R.1.", renameNL},
 		{"Der Name der GO-Datei ist nicht gültig. Ein GO-Name ist der FI-Name mit GO am Anfang und ohne Teilnummer, etwa GO.DMFA.123456.20261121.00001.R.1.", renameDE},
 	},
-	108: {
+	CodeSenderNotFolderOwner: {
 		{"The sender number in the file name does not own the folder the file was put in: each account may only drop files for its own sender number.",
 			"Use the sender number of the account you log in with (or log in with the account of that sender) and send the set again under a new sequence number."},
 		{"Le numéro d'expéditeur du nom de fichier ne correspond pas au dossier où le fichier a été déposé : chaque compte ne peut déposer que des fichiers de son propre numéro d'expéditeur.",
@@ -156,63 +161,73 @@ var glossary = map[int]entry{
 		{"Die Absendernummer im Dateinamen gehört nicht zu dem Ordner, in den die Datei gelegt wurde: Jedes Konto darf nur Dateien seiner eigenen Absendernummer ablegen.",
 			"Verwenden Sie die Absendernummer des Kontos, mit dem Sie sich anmelden (oder melden Sie sich mit dem Konto dieses Absenders an), und senden Sie das Paket unter einer neuen Sequenznummer erneut."},
 	},
-	109: {
+	CodeDateNotEightDigits: {
 		{"The date in the file name is not written as 8 digits, year month day, like 20261121.", dateNextEN},
 		{"La date du nom de fichier n'est pas écrite en 8 chiffres, année mois jour, comme 20261121.", dateNextFR},
 		{"De datum in de bestandsnaam is niet geschreven als 8 cijfers, jaar maand dag, zoals 20261121.", dateNextNL},
 		{"Das Datum im Dateinamen ist nicht mit 8 Ziffern geschrieben, Jahr Monat Tag, etwa 20261121.", dateNextDE},
 	},
-	110: {
+	CodeDateNotReal: {
 		{"The date in the file name is not a real calendar date.", dateNextEN},
 		{"La date du nom de fichier n'est pas une vraie date du calendrier.", dateNextFR},
 		{"De datum in de bestandsnaam is geen echte kalenderdatum.", dateNextNL},
 		{"Das Datum im Dateinamen ist kein echtes Kalenderdatum.", dateNextDE},
 	},
-	111: {
+	CodeDateInFuture: {
 		{"The date in the file name is in the future; it must be the day the file was created.", dateNextEN},
 		{"La date du nom de fichier est dans le futur ; ce doit être le jour de création du fichier.", dateNextFR},
 		{"De datum in de bestandsnaam ligt in de toekomst; het moet de dag zijn waarop het bestand werd gemaakt.", dateNextNL},
 		{"Das Datum im Dateinamen liegt in der Zukunft; es muss der Tag sein, an dem die Datei erstellt wurde.", dateNextDE},
 	},
-	112: {
+	CodeSeqNotFiveCharacters: {
 		{"The sequence number in the file name is not exactly 5 characters long.", seqNextEN},
 		{"Le numéro de séquence du nom de fichier ne fait pas exactement 5 caractères.", seqNextFR},
 		{"Het volgnummer in de bestandsnaam is niet precies 5 tekens lang.", seqNextNL},
 		{"Die Sequenznummer im Dateinamen ist nicht genau 5 Zeichen lang.", seqNextDE},
 	},
-	113: {
+	CodeSeqNotNumeric: {
 		{"The sequence number in the file name contains something other than digits.", seqNextEN},
 		{"Le numéro de séquence du nom de fichier contient autre chose que des chiffres.", seqNextFR},
 		{"Het volgnummer in de bestandsnaam bevat iets anders dan cijfers.", seqNextNL},
 		{"Die Sequenznummer im Dateinamen enthält andere Zeichen als Ziffern.", seqNextDE},
 	},
-	114: {
-		{"The number of parts in the file name is not a digit.", partsNextEN},
-		{"Le nombre de parties du nom de fichier n'est pas un chiffre.", partsNextFR},
-		{"Het aantal delen in de bestandsnaam is geen cijfer.", partsNextNL},
-		{"Die Anzahl der Teile im Dateinamen ist keine Ziffer.", partsNextDE},
+	CodePartsNotOneCharacter: {
+		{"The number of parts in the file name is not a single character: it must be one digit from 1 to 9.", partsNextEN},
+		{"Le nombre de parties du nom de fichier ne fait pas un seul caractère : ce doit être un chiffre de 1 à 9.", partsNextFR},
+		{"Het aantal delen in de bestandsnaam is niet één enkel teken: het moet één cijfer van 1 tot 9 zijn.", partsNextNL},
+		{"Die Anzahl der Teile im Dateinamen ist nicht ein einzelnes Zeichen: Sie muss eine Ziffer von 1 bis 9 sein.", partsNextDE},
 	},
-	115: {
-		{"The number of parts in the file name has more than one digit.", partsNextEN},
-		{"Le nombre de parties du nom de fichier a plus d'un chiffre.", partsNextFR},
-		{"Het aantal delen in de bestandsnaam heeft meer dan één cijfer.", partsNextNL},
-		{"Die Anzahl der Teile im Dateinamen hat mehr als eine Ziffer.", partsNextDE},
+	CodePartsNotNumeric: {
+		{"The number of parts in the file name is not numeric: it must be a digit from 1 to 9.", partsNextEN},
+		{"Le nombre de parties du nom de fichier n'est pas numérique : ce doit être un chiffre de 1 à 9.", partsNextFR},
+		{"Het aantal delen in de bestandsnaam is niet numeriek: het moet een cijfer van 1 tot 9 zijn.", partsNextNL},
+		{"Die Anzahl der Teile im Dateinamen ist nicht numerisch: Sie muss eine Ziffer von 1 bis 9 sein.", partsNextDE},
 	},
-	116: {
+	CodePartsZero: {
 		{"The number of parts in the file name is 0.", partsNextEN},
 		{"Le nombre de parties du nom de fichier vaut 0.", partsNextFR},
 		{"Het aantal delen in de bestandsnaam is 0.", partsNextNL},
 		{"Die Anzahl der Teile im Dateinamen ist 0.", partsNextDE},
 	},
-	117: {
+	CodeEnvironmentNotRTS: {
 		{"The environment letter in the file name is not R (production), T (test) or S (simulation).", renameEN},
 		{"La lettre d'environnement du nom de fichier n'est pas R (production), T (test) ou S (simulation).", renameFR},
 		{"De omgevingsletter in de bestandsnaam is niet R (productie), T (test) of S (simulatie).", renameNL},
 		{"Der Umgebungsbuchstabe im Dateinamen ist nicht R (Produktion), T (Test) oder S (Simulation).", renameDE},
 	},
-	118: wrongFolder,
-	119: wrongFolder,
-	120: {
+	CodeProductionFileNotInIN: {
+		{"A production (R) file was not put in the folder IN: every file of a production set (FI, FS and GO) goes into IN.", wrongFolderNextEN},
+		{"Un fichier de production (R) n'a pas été déposé dans le dossier IN : tous les fichiers d'un lot de production (FI, FS et GO) vont dans IN.", wrongFolderNextFR},
+		{"Een productiebestand (R) werd niet in de map IN geplaatst: alle bestanden van een productiereeks (FI, FS en GO) horen in IN.", wrongFolderNextNL},
+		{"Eine Produktionsdatei (R) wurde nicht in den Ordner IN gelegt: Alle Dateien eines Produktionspakets (FI, FS und GO) gehören in IN.", wrongFolderNextDE},
+	},
+	CodeTestFileNotInINTEST: {
+		{"A test (T) file was not put in the folder INTEST: every file of a test set (FI, FS and GO) goes into INTEST.", wrongFolderNextEN},
+		{"Un fichier de test (T) n'a pas été déposé dans le dossier INTEST : tous les fichiers d'un lot de test (FI, FS et GO) vont dans INTEST.", wrongFolderNextFR},
+		{"Een testbestand (T) werd niet in de map INTEST geplaatst: alle bestanden van een testreeks (FI, FS en GO) horen in INTEST.", wrongFolderNextNL},
+		{"Eine Testdatei (T) wurde nicht in den Ordner INTEST gelegt: Alle Dateien eines Testpakets (FI, FS und GO) gehören in INTEST.", wrongFolderNextDE},
+	},
+	CodeFICount: {
 		{"The number of FI files received does not match the number of parts given in the names.",
 			"Upload every FI part, 1 to the number of parts, before the GO; send the set again under a new sequence number."},
 		{"Le nombre de fichiers FI reçus ne correspond pas au nombre de parties indiqué dans les noms.",
@@ -222,7 +237,7 @@ var glossary = map[int]entry{
 		{"Die Anzahl der empfangenen FI-Dateien stimmt nicht mit der Anzahl der Teile in den Namen überein.",
 			"Laden Sie alle FI-Teile, von 1 bis zur Anzahl der Teile, vor der GO-Datei hoch; senden Sie das Paket unter einer neuen Sequenznummer erneut."},
 	},
-	121: {
+	CodeFSNotAllowed: {
 		{"A signature file (FS) was sent where none is allowed, for example with a test or simulation file on this channel.",
 			"Send the set again without FS files under a new sequence number (Expeditor signs only production files unless you ask it to sign test files too)."},
 		{"Un fichier de signature (FS) a été envoyé là où il n'est pas permis, par exemple avec un fichier de test ou de simulation sur ce canal.",
@@ -232,7 +247,7 @@ var glossary = map[int]entry{
 		{"Eine Signaturdatei (FS) wurde gesendet, wo keine erlaubt ist, zum Beispiel mit einer Test- oder Simulationsdatei auf diesem Kanal.",
 			"Senden Sie das Paket ohne FS-Dateien unter einer neuen Sequenznummer erneut (Expeditor signiert nur Produktionsdateien, es sei denn, Sie lassen es auch Testdateien signieren)."},
 	},
-	122: {
+	CodeFSCount: {
 		{"The number of signature files (FS) does not match the number of FI parts: each part needs exactly one FS.",
 			"Sign every part and upload every FS before the GO; send the set again under a new sequence number."},
 		{"Le nombre de fichiers de signature (FS) ne correspond pas au nombre de parties FI : chaque partie a besoin d'exactement un FS.",
@@ -242,19 +257,19 @@ var glossary = map[int]entry{
 		{"Die Anzahl der Signaturdateien (FS) stimmt nicht mit der Anzahl der FI-Teile überein: Jeder Teil braucht genau eine FS-Datei.",
 			"Signieren Sie jeden Teil und laden Sie jede FS-Datei vor der GO-Datei hoch; senden Sie das Paket unter einer neuen Sequenznummer erneut."},
 	},
-	123: {
+	CodeFIPartNumbering: {
 		{"The part number of an FI file is not between 1 and the number of parts.", partsNextEN},
 		{"Le numéro de partie d'un fichier FI n'est pas compris entre 1 et le nombre de parties.", partsNextFR},
 		{"Het deelnummer van een FI-bestand ligt niet tussen 1 en het aantal delen.", partsNextNL},
 		{"Die Teilnummer einer FI-Datei liegt nicht zwischen 1 und der Anzahl der Teile.", partsNextDE},
 	},
-	124: {
+	CodeFSPartNumbering: {
 		{"The part number of an FS file is not between 1 and the number of parts, or does not match the numbering of the FI parts.", partsNextEN},
 		{"Le numéro de partie d'un fichier FS n'est pas compris entre 1 et le nombre de parties, ou ne correspond pas à la numérotation des parties FI.", partsNextFR},
 		{"Het deelnummer van een FS-bestand ligt niet tussen 1 en het aantal delen, of komt niet overeen met de nummering van de FI-delen.", partsNextNL},
 		{"Die Teilnummer einer FS-Datei liegt nicht zwischen 1 und der Anzahl der Teile oder passt nicht zur Nummerierung der FI-Teile.", partsNextDE},
 	},
-	125: {
+	CodeInvalidSignature: {
 		{"The signature (FS) does not match the declaration (FI): the file was changed after it was signed, another file was signed, or the signature is damaged.",
 			"Sign the exact file you upload again and send the set under a new sequence number; do not edit the FI after signing, and do not let another transfer program change it (it must be sent in binary mode)."},
 		{"La signature (FS) ne correspond pas à la déclaration (FI) : le fichier a été modifié après la signature, un autre fichier a été signé, ou la signature est abîmée.",
@@ -264,31 +279,31 @@ var glossary = map[int]entry{
 		{"Die Signatur (FS) passt nicht zur Meldung (FI): Die Datei wurde nach dem Signieren geändert, eine andere Datei wurde signiert oder die Signatur ist beschädigt.",
 			"Signieren Sie genau die Datei, die Sie hochladen, erneut und senden Sie das Paket unter einer neuen Sequenznummer; ändern Sie die FI-Datei nach dem Signieren nicht und lassen Sie sie nicht von einem anderen Übertragungsprogramm verändern (sie muss im Binärmodus gesendet werden)."},
 	},
-	126: {
+	CodeDateTooOld: {
 		{"The date in the file name is too old.", dateNextEN},
 		{"La date du nom de fichier est trop ancienne.", dateNextFR},
 		{"De datum in de bestandsnaam is te oud.", dateNextNL},
 		{"Das Datum im Dateinamen ist zu alt.", dateNextDE},
 	},
-	127: {
+	CodeSeqZero: {
 		{"The sequence number in the file name is 00000, which is not allowed; the first one of a day is 00001.", seqNextEN},
 		{"Le numéro de séquence du nom de fichier est 00000, ce qui n'est pas permis ; le premier d'une journée est 00001.", seqNextFR},
 		{"Het volgnummer in de bestandsnaam is 00000, wat niet mag; het eerste van een dag is 00001.", seqNextNL},
 		{"Die Sequenznummer im Dateinamen ist 00000, was nicht erlaubt ist; die erste eines Tages ist 00001.", seqNextDE},
 	},
-	128: {
-		{"The number of parts or the part number at the end of the file name is malformed: each must be a single digit.", partsNextEN},
-		{"Le nombre de parties ou le numéro de partie à la fin du nom de fichier est mal formé : chacun doit être un seul chiffre.", partsNextFR},
-		{"Het aantal delen of het deelnummer aan het einde van de bestandsnaam is fout gevormd: elk moet één enkel cijfer zijn.", partsNextNL},
-		{"Die Anzahl der Teile oder die Teilnummer am Ende des Dateinamens ist falsch gebildet: Beide müssen eine einzelne Ziffer sein.", partsNextDE},
+	CodePartsAboveMaximum: {
+		{"The number of parts in the file name is above the maximum: a declaration has at most 9 parts.", partsNextEN},
+		{"Le nombre de parties du nom de fichier dépasse le maximum : une déclaration a au plus 9 parties.", partsNextFR},
+		{"Het aantal delen in de bestandsnaam is hoger dan het maximum: een aangifte heeft hoogstens 9 delen.", partsNextNL},
+		{"Die Anzahl der Teile im Dateinamen liegt über dem Maximum: Eine Meldung hat höchstens 9 Teile.", partsNextDE},
 	},
-	129: {
+	CodeWrongPrefix: {
 		{"The file name does not start with FI, FS, GO or TD (in capitals).", renameEN},
 		{"Le nom de fichier ne commence pas par FI, FS, GO ou TD (en majuscules).", renameFR},
 		{"De bestandsnaam begint niet met FI, FS, GO of TD (in hoofdletters).", renameNL},
 		{"Der Dateiname beginnt nicht mit FI, FS, GO oder TD (in Großbuchstaben).", renameDE},
 	},
-	130: {
+	CodeGOMissing: {
 		{"The GO file, which tells the transfer point that every part is there, was not received.",
 			"Upload the set's GO file last, once every FI and FS is on the server; if the set is no longer on the server, send it again under a new sequence number."},
 		{"Le fichier GO, qui signale au point de transfert que toutes les parties sont là, n'a pas été reçu.",
@@ -298,19 +313,19 @@ var glossary = map[int]entry{
 		{"Die GO-Datei, die dem Übertragungspunkt meldet, dass alle Teile da sind, wurde nicht empfangen.",
 			"Laden Sie die GO-Datei des Pakets zuletzt hoch, wenn jede FI- und FS-Datei auf dem Server liegt; liegt das Paket nicht mehr auf dem Server, senden Sie es unter einer neuen Sequenznummer erneut."},
 	},
-	131: {
+	CodeFINameStructure: {
 		{"The name of an FI file is not valid: its shape or one of its fields (application, sender number, …) is wrong. An FI name looks like FI.DMFA.123456.20261121.00001.R.1.1, without extension.", renameEN},
 		{"Le nom d'un fichier FI n'est pas valide : sa forme ou un de ses champs (application, numéro d'expéditeur, …) est erroné. Un nom FI ressemble à FI.DMFA.123456.20261121.00001.R.1.1, sans extension.", renameFR},
 		{"De naam van een FI-bestand is niet geldig: de vorm of een van de velden (toepassing, afzendernummer, …) is fout. Een FI-naam ziet eruit als FI.DMFA.123456.20261121.00001.R.1.1, zonder extensie.", renameNL},
 		{"Der Name einer FI-Datei ist nicht gültig: Seine Form oder eines seiner Felder (Anwendung, Absendernummer, …) ist falsch. Ein FI-Name sieht aus wie FI.DMFA.123456.20261121.00001.R.1.1, ohne Dateiendung.", renameDE},
 	},
-	132: {
+	CodeFSNameStructure: {
 		{"The name of an FS file is not valid: it must be the name of its FI part with FS in front, like FS.DMFA.123456.20261121.00001.R.1.1.", renameEN},
 		{"Le nom d'un fichier FS n'est pas valide : ce doit être le nom de sa partie FI précédé de FS, comme FS.DMFA.123456.20261121.00001.R.1.1.", renameFR},
 		{"De naam van een FS-bestand is niet geldig: het moet de naam van zijn FI-deel zijn met FS vooraan, zoals FS.DMFA.123456.20261121.00001.R.1.1.", renameNL},
 		{"Der Name einer FS-Datei ist nicht gültig: Er muss der Name seines FI-Teils mit FS am Anfang sein, etwa FS.DMFA.123456.20261121.00001.R.1.1.", renameDE},
 	},
-	133: {
+	CodeNameAlreadySent: {
 		{"This file name was already used: a name (sender, date, sequence number, environment) can be sent only once.",
 			"Give the set a new sequence number (Expeditor takes the next free one) and send it again."},
 		{"Ce nom de fichier a déjà été utilisé : un nom (expéditeur, date, numéro de séquence, environnement) ne peut être envoyé qu'une fois.",
@@ -320,29 +335,29 @@ var glossary = map[int]entry{
 		{"Dieser Dateiname wurde bereits verwendet: Ein Name (Absender, Datum, Sequenznummer, Umgebung) kann nur einmal gesendet werden.",
 			"Geben Sie dem Paket eine neue Sequenznummer (Expeditor nimmt die nächste freie) und senden Sie es erneut."},
 	},
-	134: {
+	CodeNoData: {
 		{"The declaration file (FI) is empty.", emptyNextEN},
 		{"Le fichier de déclaration (FI) est vide.", emptyNextFR},
 		{"Het aangiftebestand (FI) is leeg.", emptyNextNL},
 		{"Die Meldungsdatei (FI) ist leer.", emptyNextDE},
 	},
-	142: {
-		{"The file contains no declaration.", emptyNextEN},
-		{"Le fichier ne contient aucune déclaration.", emptyNextFR},
-		{"Het bestand bevat geen aangifte.", emptyNextNL},
-		{"Die Datei enthält keine Meldung.", emptyNextDE},
+	CodeNoDeclarationFile: {
+		{"The submission has no declaration file (FI): only the GO, and perhaps FS files, arrived.",
+			"Upload the declaration's FI parts before its GO and send the set again under a new sequence number."},
+		{"L'envoi ne contient aucun fichier de déclaration (FI) : seul le GO, et peut-être des fichiers FS, est arrivé.",
+			"Déposez les parties FI de la déclaration avant son GO et renvoyez le lot sous un nouveau numéro de séquence."},
+		{"De zending bevat geen aangiftebestand (FI): alleen de GO, en eventueel FS-bestanden, kwam aan.",
+			"Plaats de FI-delen van de aangifte vóór de GO en verstuur de reeks opnieuw met een nieuw volgnummer."},
+		{"Die Sendung enthält keine Meldungsdatei (FI): Nur die GO-Datei, und vielleicht FS-Dateien, ist angekommen.",
+			"Laden Sie die FI-Teile der Meldung vor der GO-Datei hoch und senden Sie das Paket unter einer neuen Sequenznummer erneut."},
 	},
-	144: {
-		{"The environment of the file is not valid for this submission: the environment letter does not fit the channel or the declaration.",
-			"Use R for production, T for the circuit test and S for the simulation, put the set in the matching folder, and send it again under a new sequence number."},
-		{"L'environnement du fichier n'est pas valable pour cet envoi : la lettre d'environnement ne convient pas au canal ou à la déclaration.",
-			"Utilisez R pour la production, T pour le test de circuit et S pour la simulation, déposez le lot dans le dossier correspondant et renvoyez-le sous un nouveau numéro de séquence."},
-		{"De omgeving van het bestand is niet geldig voor deze zending: de omgevingsletter past niet bij het kanaal of de aangifte.",
-			"Gebruik R voor productie, T voor de circuittest en S voor de simulatie, plaats de reeks in de overeenkomstige map en verstuur ze opnieuw met een nieuw volgnummer."},
-		{"Die Umgebung der Datei ist für diese Sendung nicht gültig: Der Umgebungsbuchstabe passt nicht zum Kanal oder zur Meldung.",
-			"Verwenden Sie R für die Produktion, T für den Übertragungstest und S für die Simulation, legen Sie das Paket in den passenden Ordner und senden Sie es unter einer neuen Sequenznummer erneut."},
+	CodeEnvironmentMissing: {
+		{"The environment letter was not found in the file name: after the sequence number comes R (production), T (test) or S (simulation).", renameEN},
+		{"La lettre d'environnement est absente du nom de fichier : après le numéro de séquence vient R (production), T (test) ou S (simulation).", renameFR},
+		{"De omgevingsletter ontbreekt in de bestandsnaam: na het volgnummer komt R (productie), T (test) of S (simulatie).", renameNL},
+		{"Der Umgebungsbuchstabe fehlt im Dateinamen: Nach der Sequenznummer folgt R (Produktion), T (Test) oder S (Simulation).", renameDE},
 	},
-	153: {
+	CodeCertificateNotSender: {
 		{"The certificate that signed the file does not belong to the sender: it is not registered for this sender number in Chaman.",
 			"Sign with the certificate registered for this sender (register your eID or certificate in Chaman first), then send the set again under a new sequence number."},
 		{"Le certificat qui a signé le fichier n'appartient pas à l'expéditeur : il n'est pas enregistré pour ce numéro d'expéditeur dans Chaman.",
@@ -352,13 +367,23 @@ var glossary = map[int]entry{
 		{"Das Zertifikat, mit dem die Datei signiert wurde, gehört nicht zum Absender: Es ist in Chaman nicht für diese Absendernummer registriert.",
 			"Signieren Sie mit dem Zertifikat, das für diesen Absender registriert ist (registrieren Sie zuerst Ihre eID oder Ihr Zertifikat in Chaman), und senden Sie das Paket dann unter einer neuen Sequenznummer erneut."},
 	},
-	157: {
-		{"No declaration was found in the submission.", emptyNextEN},
-		{"Aucune déclaration n'a été trouvée dans l'envoi.", emptyNextFR},
-		{"Er werd geen aangifte gevonden in de zending.", emptyNextNL},
-		{"In der Sendung wurde keine Meldung gefunden.", emptyNextDE},
+	CodeNoMandate: {
+		{"The sender has no mandate, or no longer one, for this employer.",
+			"Ask the employer to give (or renew) the mandate in Chaman, then send the set again under a new sequence number."},
+		{"L'expéditeur n'a pas, ou plus, de mandat pour cet employeur.",
+			"Demandez à l'employeur de donner (ou de renouveler) le mandat dans Chaman, puis renvoyez le lot sous un nouveau numéro de séquence."},
+		{"De afzender heeft geen, of niet langer een, mandaat voor deze werkgever.",
+			"Vraag de werkgever het mandaat in Chaman te geven (of te vernieuwen) en verstuur de reeks dan opnieuw met een nieuw volgnummer."},
+		{"Der Absender hat kein Mandat, oder keines mehr, für diesen Arbeitgeber.",
+			"Bitten Sie den Arbeitgeber, das Mandat in Chaman zu erteilen (oder zu erneuern), und senden Sie das Paket dann unter einer neuen Sequenznummer erneut."},
 	},
-	158: {
+	CodeNoDeclarationInFile: {
+		{"The file contains no declaration: it holds data, but no declaration form was found in it.", emptyNextEN},
+		{"Le fichier ne contient aucune déclaration : il contient des données, mais aucun formulaire de déclaration n'y a été trouvé.", emptyNextFR},
+		{"Het bestand bevat geen aangifte: er staan gegevens in, maar er werd geen aangifteformulier in gevonden.", emptyNextNL},
+		{"Die Datei enthält keine Meldung: Sie enthält Daten, aber darin wurde kein Meldungsformular gefunden.", emptyNextDE},
+	},
+	CodeFormMismatch: {
 		{"The kind of form inside the file does not match the application code of its name (for example a Dimona in a file named DMFA).",
 			"Name the file with the application code of its content and send it again under a new sequence number."},
 		{"Le type de formulaire dans le fichier ne correspond pas au code d'application de son nom (par exemple une Dimona dans un fichier nommé DMFA).",
@@ -368,10 +393,15 @@ var glossary = map[int]entry{
 		{"Die Art des Formulars in der Datei passt nicht zum Anwendungscode ihres Namens (zum Beispiel eine Dimona in einer Datei namens DMFA).",
 			"Benennen Sie die Datei mit dem Anwendungscode ihres Inhalts und senden Sie sie unter einer neuen Sequenznummer erneut."},
 	},
-	172: tooLarge,
-	184: tooLarge,
-	257: wrongFolder,
-	312: {
+	CodeTooLarge172: tooLarge,
+	CodeTooLarge184: tooLarge,
+	CodeSimulationFileNotInINTESTS: {
+		{"A simulation (S) file was not put in the folder INTEST-S: every file of a simulation set (FI, FS and GO) goes into INTEST-S.", wrongFolderNextEN},
+		{"Un fichier de simulation (S) n'a pas été déposé dans le dossier INTEST-S : tous les fichiers d'un lot de simulation (FI, FS et GO) vont dans INTEST-S.", wrongFolderNextFR},
+		{"Een simulatiebestand (S) werd niet in de map INTEST-S geplaatst: alle bestanden van een simulatiereeks (FI, FS en GO) horen in INTEST-S.", wrongFolderNextNL},
+		{"Eine Simulationsdatei (S) wurde nicht in den Ordner INTEST-S gelegt: Alle Dateien eines Simulationspakets (FI, FS und GO) gehören in INTEST-S.", wrongFolderNextDE},
+	},
+	CodeSchemaInvalid: {
 		{"The declaration does not follow its XML schema: a field is missing, misplaced or has a value of the wrong kind.",
 			"Have the software that produced the declaration check it against the schema of the current quarter, correct it, and send it under a new sequence number."},
 		{"La déclaration ne respecte pas son schéma XML : un champ manque, est mal placé ou a une valeur du mauvais type.",
@@ -381,7 +411,7 @@ var glossary = map[int]entry{
 		{"Die Meldung entspricht nicht ihrem XML-Schema: Ein Feld fehlt, steht an der falschen Stelle oder hat einen Wert der falschen Art.",
 			"Lassen Sie die Software, die die Meldung erstellt hat, sie anhand des Schemas des laufenden Quartals prüfen, korrigieren Sie sie und senden Sie sie unter einer neuen Sequenznummer."},
 	},
-	509: tooLarge,
+	CodeTooLarge509: tooLarge,
 }
 
 // unknownCode is said of a code Expeditor does not know.

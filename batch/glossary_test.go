@@ -13,7 +13,7 @@ func documentedCodes() []int {
 	for c := 107; c <= 134; c++ {
 		codes = append(codes, c)
 	}
-	return append(codes, 142, 144, 153, 157, 158, 172, 184, 257, 312, 509)
+	return append(codes, 142, 144, 153, 155, 157, 158, 172, 184, 257, 312, 509)
 }
 
 func TestExplainCoversDocumentedCodes(t *testing.T) {
@@ -53,14 +53,16 @@ func TestExplainAgreesWithParseName(t *testing.T) {
 		{"FI.DMFA.123456.20260231.00001.R.1.1", 110, "calendar"},
 		{"FI.DMFA.123456.20261121.0001.R.1.1", 112, "5 characters"},
 		{"FI.DMFA.123456.20261121.0000A.R.1.1", 113, "digits"},
-		{"FI.DMFA.123456.20261121.00001.R.X.1", 114, "not a digit"},
-		{"FI.DMFA.123456.20261121.00001.R.12.1", 115, "more than one digit"},
+		{"FI.DMFA.123456.20261121.00001.R.12.1", 114, "not a single character"},
+		{"FI.DMFA.123456.20261121.00001.R.X.1", 115, "not numeric"},
 		{"FI.DMFA.123456.20261121.00001.R.0.1", 116, "is 0"},
 		{"FI.DMFA.123456.20261121.00001.X.1.1", 117, "environment"},
+		{"FI.DMFA.123456.20261121.00001..1.1", 144, "environment letter was not found"},
 		{"FI.DMFA.123456.20261121.00001.R.2.3", 123, "FI"},
 		{"FS.DMFA.123456.20261121.00001.R.2.3", 124, "FS"},
 		{"FI.DMFA.123456.20261121.00000.R.1.1", 127, "00000"},
-		{"FI.DMFA.123456.20261121.00001.R.1.X", 128, "part number"},
+		{"FI.DMFA.123456.20261121.00001.R.1.X", 123, "part number of an FI"},
+		{"FS.DMFA.123456.20261121.00001.R.1.X", 124, "part number of an FS"},
 		{"XX.DMFA.123456.20261121.00001.R.1.1", 129, "FI, FS, GO or TD"},
 		{"FI.DMFA.123456.20261121.00001.R.1.1.xml", 131, "FI"},
 		{"FS.dmfa.123456.20261121.00001.R.1.1", 132, "FS"},
@@ -201,5 +203,51 @@ func TestExplainAnomalyClass(t *testing.T) {
 	}
 	if !BlockingClass("B") || BlockingClass("W") || BlockingClass("NP") {
 		t.Error("BlockingClass is wrong")
+	}
+}
+
+// Each code has one meaning: no two codes share an explanation, except the
+// size refusals, which the transfer point's table gives as one group.
+func TestOneMeaningPerCode(t *testing.T) {
+	sizes := map[int]bool{CodeTooLarge172: true, CodeTooLarge184: true, CodeTooLarge509: true}
+	for _, lang := range []string{English, French, Dutch, German} {
+		seen := map[string]int{}
+		for _, code := range KnownCodes() {
+			e := Explain(code, lang)
+			if prev, ok := seen[e.Text]; ok && !(sizes[prev] && sizes[code]) {
+				t.Errorf("%s: codes %d and %d share the explanation %q", lang, prev, code, e.Text)
+			}
+			seen[e.Text] = code
+		}
+	}
+}
+
+// The wrong-folder codes go by the environment of the name, whatever the
+// kind of file, and each explanation names its own folder.
+func TestWrongFolderCodes(t *testing.T) {
+	for _, c := range []struct {
+		env    Environment
+		code   int
+		folder string
+	}{
+		{Production, 118, "IN"},
+		{Test, 119, "INTEST"},
+		{Simulation, 257, "INTEST-S"},
+	} {
+		if got := WrongFolderCode(c.env); got != c.code {
+			t.Errorf("WrongFolderCode(%s) = %d, want %d", c.env, got, c.code)
+		}
+		if c.env.UploadFolder() != c.folder {
+			t.Fatalf("%s uploads into %s, want %s", c.env, c.env.UploadFolder(), c.folder)
+		}
+		for _, lang := range []string{English, French, Dutch, German} {
+			e := Explain(c.code, lang)
+			if !strings.Contains(e.Text, "("+string(c.env)+")") || !strings.Contains(e.Text, " "+c.folder+" ") && !strings.Contains(e.Text, " "+c.folder+":") {
+				t.Errorf("Explain(%d, %s) = %q, want it to name %s files and the folder %s", c.code, lang, e.Text, c.env, c.folder)
+			}
+		}
+	}
+	if WrongFolderCode("X") != 0 {
+		t.Error("WrongFolderCode(X) is not 0")
 	}
 }

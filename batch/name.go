@@ -60,11 +60,11 @@ func (e *NameError) Error() string {
 func structuralCode(p Prefix) int {
 	switch p {
 	case FI:
-		return 131
+		return CodeFINameStructure
 	case FS:
-		return 132
+		return CodeFSNameStructure
 	default:
-		return 107
+		return CodeGONameStructure
 	}
 }
 
@@ -78,7 +78,7 @@ func ParseName(s string) (Name, error) {
 	}
 	fields := strings.Split(s, ".")
 	if len(fields) < 2 {
-		return fail("prefix", 129, "a name starts with FI, FS, GO or TD followed by dot-separated fields, like FI.DMFA.123456.20261121.00001.R.1.1")
+		return fail("prefix", CodeWrongPrefix, "a name starts with FI, FS, GO or TD followed by dot-separated fields, like FI.DMFA.123456.20261121.00001.R.1.1")
 	}
 	n.Prefix = Prefix(fields[0])
 	var want []int // allowed field counts
@@ -90,7 +90,7 @@ func ParseName(s string) (Name, error) {
 	case FO, CO:
 		want = []int{6, 7, 8}
 	default:
-		return fail("prefix", 129, "the prefix %q is not FI, FS, GO or TD (capitals)", fields[0])
+		return fail("prefix", CodeWrongPrefix, "the prefix %q is not FI, FS, GO or TD (capitals)", fields[0])
 	}
 	code := structuralCode(n.Prefix)
 	ok := false
@@ -114,51 +114,54 @@ func ParseName(s string) (Name, error) {
 	}
 	n.Date = fields[3]
 	if len(n.Date) != 8 || !allIn(n.Date, '0', '9') {
-		return fail("date", 109, "the date %q must be 8 digits, year month day, like 20261121", n.Date)
+		return fail("date", CodeDateNotEightDigits, "the date %q must be 8 digits, year month day, like 20261121", n.Date)
 	}
 	if _, err := time.Parse(DateLayout, n.Date); err != nil {
-		return fail("date", 110, "the date %q is not a real calendar date", n.Date)
+		return fail("date", CodeDateNotReal, "the date %q is not a real calendar date", n.Date)
 	}
 	n.Seq = fields[4]
 	if len(n.Seq) != 5 {
-		return fail("sequence number", 112, "the sequence number %q must be exactly 5 characters, like 00001", n.Seq)
+		return fail("sequence number", CodeSeqNotFiveCharacters, "the sequence number %q must be exactly 5 characters, like 00001", n.Seq)
 	}
 	if !allIn(n.Seq, '0', '9') {
-		return fail("sequence number", 113, "the sequence number %q must contain digits only", n.Seq)
+		return fail("sequence number", CodeSeqNotNumeric, "the sequence number %q must contain digits only", n.Seq)
 	}
 	if n.Seq == "00000" {
-		return fail("sequence number", 127, "the sequence number cannot be 00000; the first one of a day is 00001")
+		return fail("sequence number", CodeSeqZero, "the sequence number cannot be 00000; the first one of a day is 00001")
 	}
 	n.Env = Environment(fields[5])
+	if n.Env == "" {
+		return fail("environment", CodeEnvironmentMissing, "the environment letter is missing: after the sequence number comes R (production), T (test) or S (simulation)")
+	}
 	if !n.Env.Valid() {
-		return fail("environment", 117, "the environment %q must be R (production), T (test) or S (simulation)", fields[5])
+		return fail("environment", CodeEnvironmentNotRTS, "the environment %q must be R (production), T (test) or S (simulation)", fields[5])
 	}
 	if len(fields) == 6 { // reply without part fields
 		return n, nil
 	}
 	parts := fields[6]
 	switch {
-	case parts == "" || !allIn(parts, '0', '9'):
-		return fail("number of parts", 114, "the number of parts %q must be one digit from 1 to 9", parts)
 	case len(parts) != 1:
-		return fail("number of parts", 115, "the number of parts %q must be a single digit from 1 to 9", parts)
+		return fail("number of parts", CodePartsNotOneCharacter, "the number of parts %q must be a single character, one digit from 1 to 9", parts)
+	case !allIn(parts, '0', '9'):
+		return fail("number of parts", CodePartsNotNumeric, "the number of parts %q must be a digit from 1 to 9", parts)
 	case parts == "0":
-		return fail("number of parts", 116, "the number of parts cannot be 0")
+		return fail("number of parts", CodePartsZero, "the number of parts cannot be 0")
 	}
 	n.Parts = int(parts[0] - '0')
 	if len(fields) == 7 { // GO, TD, or a reply with the number of parts only
 		return n, nil
 	}
 	part := fields[7]
+	partCode := CodeFIPartNumbering
+	if n.Prefix == FS {
+		partCode = CodeFSPartNumbering
+	}
 	if len(part) != 1 || !allIn(part, '0', '9') {
-		return fail("part", 128, "the part number %q must be one digit from 1 to %d", part, n.Parts)
+		return fail("part", partCode, "the part number %q must be one digit from 1 to %d", part, n.Parts)
 	}
 	n.Part = int(part[0] - '0')
 	if n.Part < 1 || n.Part > n.Parts {
-		partCode := 123
-		if n.Prefix == FS {
-			partCode = 124
-		}
 		return fail("part", partCode, "the part number %d is not between 1 and the number of parts (%d)", n.Part, n.Parts)
 	}
 	return n, nil
@@ -172,14 +175,14 @@ func (n Name) CheckDate(now time.Time) error {
 	}
 	d, err := time.ParseInLocation(DateLayout, n.Date, now.Location())
 	if err != nil {
-		return &NameError{Name: n.String(), Field: "date", Code: 110, Reason: fmt.Sprintf("the date %q is not a real calendar date", n.Date)}
+		return &NameError{Name: n.String(), Field: "date", Code: CodeDateNotReal, Reason: fmt.Sprintf("the date %q is not a real calendar date", n.Date)}
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	if d.After(today) {
-		return &NameError{Name: n.String(), Field: "date", Code: 111, Reason: fmt.Sprintf("the date %s is in the future; use the day the file is created", n.Date)}
+		return &NameError{Name: n.String(), Field: "date", Code: CodeDateInFuture, Reason: fmt.Sprintf("the date %s is in the future; use the day the file is created", n.Date)}
 	}
 	if today.Sub(d) > MaxAge {
-		return &NameError{Name: n.String(), Field: "date", Code: 126, Reason: fmt.Sprintf("the date %s is more than a year old; give the file a new name with today's date", n.Date)}
+		return &NameError{Name: n.String(), Field: "date", Code: CodeDateTooOld, Reason: fmt.Sprintf("the date %s is more than a year old; give the file a new name with today's date", n.Date)}
 	}
 	return nil
 }

@@ -66,15 +66,19 @@ func TestParseNameRefusals(t *testing.T) {
 		{"FI.DMFA.123456.20261121.00000.R.1.1", 127, "sequence number"},
 		{"FI.DMFA.123456.20261121.00001.P.1.1", 117, "environment"},
 		{"FI.DMFA.123456.20261121.00001.r.1.1", 117, "environment"},
-		{"FI.DMFA.123456.20261121.00001.R.X.1", 114, "number of parts"},
+		{"FI.DMFA.123456.20261121.00001..1.1", 144, "environment"},
+		{"FI.DMFA.123456.20261121.00001.R.10.1", 114, "number of parts"},
 		{"FI.DMFA.123456.20261121.00001.R..1", 114, "number of parts"},
-		{"FI.DMFA.123456.20261121.00001.R.10.1", 115, "number of parts"},
+		{"GO.DMFA.123456.20261121.00001.R.AB", 114, "number of parts"},
+		{"FI.DMFA.123456.20261121.00001.R.X.1", 115, "number of parts"},
+		{"GO.DMFA.123456.20261121.00001.R.X", 115, "number of parts"},
 		{"FI.DMFA.123456.20261121.00001.R.0.1", 116, "number of parts"},
 		{"FI.DMFA.123456.20261121.00001.R.2.3", 123, "part"},
 		{"FI.DMFA.123456.20261121.00001.R.2.0", 123, "part"},
 		{"FS.DMFA.123456.20261121.00001.R.2.3", 124, "part"},
-		{"FI.DMFA.123456.20261121.00001.R.2.X", 128, "part"},
-		{"FI.DMFA.123456.20261121.00001.R.2.12", 128, "part"},
+		{"FI.DMFA.123456.20261121.00001.R.2.X", 123, "part"},
+		{"FI.DMFA.123456.20261121.00001.R.2.12", 123, "part"},
+		{"FS.DMFA.123456.20261121.00001.R.2.X", 124, "part"},
 	}
 	for _, tt := range tests {
 		_, err := ParseName(tt.in)

@@ -7,8 +7,12 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 	libxinerama-dev libxi-dev libxxf86vm-dev)
 # What the tests drive for real: OpenSSL to verify signatures, a SoftHSM2
 # token for PKCS#11, vsftpd and OpenSSH's sshd as transfer points, curl as
-# the benchmark's reference client, Xvfb for screenshots.
-test=(openssl softhsm2 vsftpd openssh-server openssh-client curl xvfb xauth time)
+# the benchmark's reference client, Xvfb for screenshots. ProFTPD (with
+# mod_tls) and Pure-FTPd are tested too, but their packages conflict with
+# vsftpd: they are unpacked (below), and only their libraries installed.
+test=(openssl softhsm2 vsftpd openssh-server openssh-client curl xvfb xauth time
+	libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23)
+unpacked=(proftpd-core proftpd-mod-crypto pure-ftpd)
 # The Linux archive is .tar.xz; Windows builds cross-compile with mingw-w64.
 package=(xz-utils gcc-mingw-w64-x86-64)
 
@@ -29,6 +33,32 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "installing: ${missing[*]}"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The foreign FTP servers, unpacked with apt-get download + dpkg-deb -x
+# into $EXPEDITOR_TEST_CACHE/root (internal/testservers runs them from
+# there), again only when the archive's version is not there yet.
+if [ "${1:-run}" = test ]; then
+	cache="${EXPEDITOR_TEST_CACHE:-/var/cache/expeditor-test}"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo mkdir -p "$cache/root"
+	candidates() { apt-cache policy "${unpacked[@]}" 2>/dev/null | awk '/^[^ ]/ {p=$1; sub(":$", "", p)} /^ *Candidate:/ {print p, $2}'; }
+	cand=$(candidates)
+	if [ "$(echo "$cand" | grep -vc '(none)')" -lt ${#unpacked[@]} ]; then
+		$sudo apt-get update -qq
+		cand=$(candidates)
+	fi
+	for p in "${unpacked[@]}"; do
+		v=$(echo "$cand" | awk -v p="$p" '$1 == p {print $2}')
+		[ "$(cat "$cache/$p.version" 2>/dev/null)" = "$v" ] && continue
+		echo "unpacking $p $v into $cache"
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$p=$v")
+		$sudo dpkg-deb -x "$tmp"/*.deb "$cache/root"
+		rm -rf "$tmp"
+		echo "$v" | $sudo tee "$cache/$p.version" >/dev/null
+	done
 fi
 
 # Go: the version go.mod names is fetched by the go command itself

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"sort"
 	"strings"
 	"sync"
 
@@ -124,52 +123,85 @@ func (s *p11session) sign(data []byte) ([]byte, error) {
 // It logs in only when the token requires it and opts.PIN is set, so
 // that private objects show too; it never uses a PIN pad.
 func ListTokens(ctx context.Context, opts TokenOptions) ([]Slot, error) {
-	mods, err := resolveModules(opts.Module)
+	reports, err := ListModules(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	var out []Slot
-	var firstErr error
-	loadedAny := false
-	for _, mc := range mods {
-		m, err := loadModule(mc.Path)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		loadedAny = true
-		out = append(out, listModule(ctx, m, opts)...)
-		m.release()
-	}
-	if !loadedAny {
-		return nil, firstErr
+	for _, r := range reports {
+		out = append(out, r.Slots...)
 	}
 	return out, nil
 }
 
-func listModule(ctx context.Context, m *module, opts TokenOptions) []Slot {
-	ids, err := m.ctx.GetSlotList(false)
+// ListModules is ListTokens module by module: every module it tried, the
+// eID middleware's first, with what each found or why it could not be
+// loaded. It fails only when no module could be loaded.
+func ListModules(ctx context.Context, opts TokenOptions) ([]ModuleReport, error) {
+	mods, err := resolveModules(opts)
 	if err != nil {
-		return nil
+		return nil, err
 	}
+	var out []ModuleReport
+	loadedAny := false
+	for _, mc := range mods {
+		r := ModuleReport{ModuleCandidate: mc}
+		m, err := loadModule(mc.Path)
+		if err != nil {
+			r.Err = err
+			out = append(out, r)
+			continue
+		}
+		ids, err := m.ctx.GetSlotList(false)
+		if err != nil {
+			r.Err = moduleLoadError(mc.Path, rv(err))
+		} else {
+			loadedAny = true
+			r.Slots = listModule(ctx, m, ids, opts)
+		}
+		m.release()
+		out = append(out, r)
+	}
+	if !loadedAny {
+		return nil, out[0].Err
+	}
+	var sorted []ModuleReport
+	for _, i := range preferred(out) {
+		sorted = append(sorted, out[i])
+	}
+	return sorted, nil
+}
+
+// probeSlots describes each slot and its token without opening a session.
+func probeSlots(m *module, ids []uint) []Slot {
 	var out []Slot
 	for _, id := range ids {
 		slot := Slot{Module: m.path, ID: id}
+		present := false
 		if si, err := m.ctx.GetSlotInfo(id); err == nil {
 			slot.Reader = strings.TrimSpace(si.SlotDescription)
+			present = si.Flags&pkcs11.CKF_TOKEN_PRESENT != 0
 		}
 		ti, err := readTokenInfo(m.ctx, id)
-		if err != nil || ti == nil {
+		// A token present but not initialised is a software token's spare
+		// slot, not a reader without a card.
+		slot.Token, slot.Free = ti, err == nil && ti == nil && present
+		out = append(out, slot)
+	}
+	return out
+}
+
+func listModule(ctx context.Context, m *module, ids []uint, opts TokenOptions) []Slot {
+	var out []Slot
+	for _, slot := range probeSlots(m, ids) {
+		if slot.Token == nil {
 			out = append(out, slot)
 			continue
 		}
-		if !tokenMatches(ti, opts.Token) {
+		if !tokenMatches(slot.Token, opts.Token) {
 			continue
 		}
-		slot.Token = ti
-		slot.Err = listObjects(ctx, m, id, ti, opts)
+		slot.Err = listObjects(ctx, m, slot.ID, slot.Token, opts)
 		out = append(out, slot)
 	}
 	return out
@@ -342,86 +374,51 @@ func curveFromParams(params []byte) (string, int) {
 // for PIN prompts, including those during later signatures. Close the
 // credential when done.
 func OpenToken(ctx context.Context, opts TokenOptions) (Credential, error) {
-	mods, err := resolveModules(opts.Module)
+	mods, err := resolveModules(opts)
 	if err != nil {
 		return nil, err
 	}
-	// With auto, a module that does not load is skipped when another one
-	// does: the eID middleware matters, not a broken p11-kit entry.
-	var (
-		firstErr  error
-		loadedAny bool
-		absent    int
-		others    []string
-	)
-	for _, mc := range mods {
+	// Every module is asked what it has before one is chosen: the eID
+	// middleware first, then a module with a token present, so that a
+	// software token's free slot or another module's empty reader never
+	// hides the card. A module that does not load is skipped when
+	// another one does.
+	reports := make([]ModuleReport, len(mods))
+	handles := make([]*module, len(mods))
+	chosen := -1
+	defer func() {
+		for i, m := range handles {
+			if m != nil && i != chosen {
+				m.release()
+			}
+		}
+	}()
+	for i, mc := range mods {
+		reports[i].ModuleCandidate = mc
 		m, err := loadModule(mc.Path)
 		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
+			reports[i].Err = err
 			continue
 		}
+		handles[i] = m
 		ids, err := m.ctx.GetSlotList(false)
 		if err != nil {
-			m.release()
-			if firstErr == nil {
-				firstErr = moduleLoadError(mc.Path, rv(err))
-			}
+			reports[i].Err = moduleLoadError(mc.Path, rv(err))
 			continue
 		}
-		loadedAny = true
-		type found struct {
-			slot uint
-			ti   *TokenInfo
-		}
-		var match []found
-		for _, id := range ids {
-			ti, err := readTokenInfo(m.ctx, id)
-			if err != nil || ti == nil {
-				absent++
-				continue
-			}
-			if !tokenMatches(ti, opts.Token) {
-				others = append(others, describeToken(ti))
-				continue
-			}
-			match = append(match, found{id, ti})
-		}
-		switch len(match) {
-		case 0:
-			m.release()
-			continue
-		case 1:
-			cred, err := openOn(ctx, m, match[0].slot, match[0].ti, opts)
-			if err != nil {
-				m.release()
-				return nil, err
-			}
-			return cred, nil
-		default:
-			m.release()
-			var d []string
-			for _, f := range match {
-				d = append(d, describeToken(f.ti))
-			}
-			return nil, tokenErr(ErrAmbiguousToken, "choose the token by its label or serial number, or remove the other cards",
-				"several tokens are present: %s", strings.Join(d, ", "))
-		}
+		reports[i].Slots = probeSlots(m, ids)
 	}
-	sort.Strings(others)
-	switch {
-	case len(others) > 0:
-		return nil, tokenErr(ErrTokenNotFound, "choose one of the tokens present by its label or serial number",
-			"no token %q found; present: %s", opts.Token, strings.Join(others, ", "))
-	case absent > 0:
-		return nil, tokenErr(ErrNoCard, "insert the eID card (chip first, facing up) into the reader and try again",
-			"no card in the reader")
-	case loadedAny:
-		return nil, tokenErr(ErrNoReader, "connect the card reader, wait a few seconds, and try again",
-			"no card reader found")
+	mi, si, err := chooseToken(reports, opts.Token)
+	if err != nil {
+		return nil, err
 	}
-	return nil, firstErr
+	slot := reports[mi].Slots[si]
+	cred, err := openOn(ctx, handles[mi], slot.ID, slot.Token, opts)
+	if err != nil {
+		return nil, err
+	}
+	chosen = mi
+	return cred, nil
 }
 
 func openOn(ctx context.Context, m *module, slot uint, ti *TokenInfo, opts TokenOptions) (*tokenCredential, error) {

@@ -12,6 +12,11 @@ func ListTokens(ctx context.Context, opts TokenOptions) ([]Slot, error) {
 	return nil, noPKCS11()
 }
 
+// ListModules needs PKCS#11 support, which this build lacks.
+func ListModules(ctx context.Context, opts TokenOptions) ([]ModuleReport, error) {
+	return nil, noPKCS11()
+}
+
 // OpenToken needs PKCS#11 support, which this build lacks.
 func OpenToken(ctx context.Context, opts TokenOptions) (Credential, error) {
 	return nil, noPKCS11()

@@ -304,15 +304,16 @@ func TestSoftHSM(t *testing.T) {
 		}
 	})
 
-	t.Run("empty SoftHSM: no card", func(t *testing.T) {
+	// SoftHSM's free slot is not a card reader without a card.
+	t.Run("empty SoftHSM: no token, not no card", func(t *testing.T) {
 		empty, err := softhsm.New(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Setenv("SOFTHSM2_CONF", empty.Conf)
 		_, err = OpenToken(context.Background(), TokenOptions{Module: mod})
-		if !errors.Is(err, ErrNoCard) {
-			t.Errorf("err = %v, want ErrNoCard", err)
+		if !errors.Is(err, ErrTokenNotFound) || errors.Is(err, ErrNoCard) || !strings.Contains(err.Error(), "only a free slot") {
+			t.Errorf("err = %v, want ErrTokenNotFound about a free slot", err)
 		}
 	})
 

@@ -32,12 +32,16 @@ const EIDSignatureLabel = "Signature"
 // returned by OpenToken or ListTokens wraps one of them; the message itself
 // is written for the person at the screen, and Hint(err) gives the next step.
 var (
-	ErrNoPKCS11            = errors.New("built without PKCS#11 support")
-	ErrNoModule            = errors.New("no PKCS#11 module found")
-	ErrModuleLoad          = errors.New("the PKCS#11 module cannot be loaded")
-	ErrNoReader            = errors.New("no card reader found")
-	ErrNoCard              = errors.New("no card in the reader")
-	ErrTokenNotFound       = errors.New("token not found")
+	ErrNoPKCS11      = errors.New("built without PKCS#11 support")
+	ErrNoModule      = errors.New("no PKCS#11 module found")
+	ErrModuleLoad    = errors.New("the PKCS#11 module cannot be loaded")
+	ErrNoReader      = errors.New("no card reader found")
+	ErrNoCard        = errors.New("no card in the reader")
+	ErrTokenNotFound = errors.New("token not found")
+	// ErrNoToken: the modules have slots, but only free ones, with no
+	// token initialised (a software token's spare slot). It wraps
+	// ErrTokenNotFound.
+	ErrNoToken             = fmt.Errorf("%w: no token initialised", ErrTokenNotFound)
 	ErrAmbiguousToken      = errors.New("several tokens are present")
 	ErrPINRequired         = errors.New("the token needs its PIN")
 	ErrPINIncorrect        = errors.New("the PIN is incorrect")
@@ -116,6 +120,9 @@ type TokenOptions struct {
 	// Notify receives messages for the user while the token works, such
 	// as "type your PIN on the card reader". Nil discards them.
 	Notify func(msg string)
+	// Search is where AutoModule looks for modules; nil is the system's
+	// places (SystemModuleSearch).
+	Search *ModuleSearch
 }
 
 func (o *TokenOptions) notify(format string, args ...any) {
@@ -128,7 +135,8 @@ func (o *TokenOptions) notify(format string, args ...any) {
 type ModuleCandidate struct {
 	Path   string // absolute path of the library
 	Name   string // "Belgian eID" or the p11-kit module name
-	Source string // where it was found: "eID middleware" or the p11-kit file
+	Source string // where it was found: "eID middleware", the p11-kit file, or "given"
+	EID    bool   // the Belgian eID middleware's module
 }
 
 // Slot is a reader (or a software token's slot) and the token in it.
@@ -137,6 +145,10 @@ type Slot struct {
 	ID     uint   // slot ID, only meaningful while the module is loaded
 	Reader string // slot description, usually the card reader's name
 	Token  *TokenInfo
+	// Free is set for a slot without Token that is not a card reader
+	// without a card: a software token's spare slot, with no token
+	// initialised (SoftHSM always keeps one).
+	Free bool
 	// Err is set when the token is present but could not be read.
 	Err error
 }

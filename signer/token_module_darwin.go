@@ -14,3 +14,7 @@ func eidModulePaths() []string {
 
 func p11kitConfigDirs() []string { return nil }
 func p11kitModuleDirs() []string { return nil }
+
+// smartCardServiceHint is the part of a hint about the smart-card service
+// that talks to the card readers, as docs/eid.md describes it.
+const smartCardServiceHint = "unplug the reader and plug it in again (macOS runs the smart-card service by itself)"

@@ -30,3 +30,7 @@ func p11kitModuleDirs() []string {
 	multi, _ := filepath.Glob("/usr/lib/*-linux-gnu*/pkcs11")
 	return append(multi, "/usr/lib64/pkcs11", "/usr/lib/pkcs11", "/usr/local/lib/pkcs11")
 }
+
+// smartCardServiceHint is the part of a hint about the smart-card service
+// that talks to the card readers, as docs/eid.md describes it.
+const smartCardServiceHint = "the smart-card service must run: sudo systemctl enable --now pcscd"

@@ -12,3 +12,7 @@ func p11kitConfigDirs() []string {
 	return []string{"/usr/local/etc/pkcs11/modules", "/usr/local/share/p11-kit/modules"}
 }
 func p11kitModuleDirs() []string { return []string{"/usr/local/lib/pkcs11"} }
+
+// smartCardServiceHint is the part of a hint about the smart-card service
+// that talks to the card readers, as docs/eid.md describes it.
+const smartCardServiceHint = "the smart-card service must run: start pcscd"

@@ -20,3 +20,7 @@ func eidModulePaths() []string {
 
 func p11kitConfigDirs() []string { return nil }
 func p11kitModuleDirs() []string { return nil }
+
+// smartCardServiceHint is the part of a hint about the smart-card service
+// that talks to the card readers, as docs/eid.md describes it.
+const smartCardServiceHint = "check that the Windows service \"Smart Card\" (SCardSvr) is running"

@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -140,4 +141,74 @@ type writerOnly struct{ io.Writer }
 func (c *idleConn) Close() error {
 	c.set.remove(c)
 	return c.Conn.Close()
+}
+
+// closeWrite half-closes the TCP connection (sends FIN) after the last
+// byte, when the connection supports it.
+func (c *idleConn) closeWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// setIdle changes how long a read or write may make no progress.
+func (c *idleConn) setIdle(d time.Duration) { c.idle = d }
+
+// drainTimeout bounds the wait for the server to end a data connection
+// the client has finished with.
+const drainTimeout = 10 * time.Second
+
+// tlsDataConn is an FTPS data connection that ends the way TLS 1.3 needs.
+// In TLS 1.3 the server sends its session tickets after the handshake; a
+// client that closes a connection with those bytes unread makes the kernel
+// send a reset, and the server then drops what it had not read yet: the
+// end of an upload (curl#6149, lftp#666, proftpd#959). So Close first sends
+// close_notify and the TCP FIN, then reads the connection to its end —
+// taking in the tickets and waiting until the server has read everything
+// and closed its side — and only then closes.
+type tlsDataConn struct {
+	*tls.Conn
+	raw  *idleConn
+	read bool // the client reads: a download or a listing
+	eof  bool // the server ended the connection
+	seen func(tls.ConnectionState)
+}
+
+// ReadFrom copies r to the connection in large writes (up to a full TLS
+// record each); io.Copy would otherwise use 32 KiB.
+func (c *tlsDataConn) ReadFrom(r io.Reader) (int64, error) {
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	return io.CopyBuffer(writerOnly{c.Conn}, r, *bp)
+}
+
+func (c *tlsDataConn) Read(p []byte) (int, error) {
+	c.read = true
+	n, err := c.Conn.Read(p)
+	if err == io.EOF {
+		c.eof = true
+	}
+	return n, err
+}
+
+// Close ends the connection cleanly (see tlsDataConn). After an upload
+// (or the bare handshake of an empty file) it waits, at most drainTimeout
+// without progress, for the server to close its side; after a download
+// the server has already closed it. Errors while ending are not reported:
+// whether the server has the whole file is told by its reply on the
+// control connection, which comes next.
+func (c *tlsDataConn) Close() error {
+	state := c.ConnectionState()
+	if state.HandshakeComplete && c.seen != nil {
+		c.seen(state)
+	}
+	if state.HandshakeComplete && !c.raw.set.isAborted() {
+		if c.Conn.CloseWrite() == nil && !c.read && !c.eof { // close_notify
+			c.raw.closeWrite()
+			c.raw.setIdle(drainTimeout)
+			io.Copy(io.Discard, c.Conn)
+		}
+	}
+	return c.raw.Close()
 }

@@ -30,6 +30,14 @@ type Auth struct {
 	// whether to trust its key; the fingerprint is written like OpenSSH's
 	// (SHA256:…). Accepting stores the key. Nil refuses unknown keys.
 	ConfirmHostKey func(host, fingerprint string) (bool, error)
+	// ConfirmHostKeyType is ConfirmHostKey with the key type (ssh-rsa,
+	// ssh-ed25519…), for messages that name it; it is used when set.
+	ConfirmHostKeyType func(host, keyType, fingerprint string) (bool, error)
+	// AcceptHostKey trusts, on first contact with an SFTP server, the key
+	// with this fingerprint (and type, when given), without asking: the
+	// server is asked for a key of each type it offers until one matches.
+	// A host already in known_hosts is checked against it instead.
+	AcceptHostKey HostKeyPin
 	// RootCAs replaces the system's certificates for FTPS (tests, private
 	// servers); nil uses Endpoint.CAFile or the system's.
 	RootCAs *x509.CertPool
@@ -62,6 +70,13 @@ var (
 	ErrFolderMissing = errors.New("the folder does not exist on the server")
 	// ErrTLS: the FTPS server's certificate or TLS setup was not accepted.
 	ErrTLS = errors.New("the secure (TLS) connection could not be set up")
+	// ErrTLSRequired: an ftp:// address names a server that accepts only
+	// FTPS; the ftps:// address works.
+	ErrTLSRequired = errors.New("the server accepts only secure (FTPS) connections")
+	// ErrRefused: the server refused an operation on a file, for a reason
+	// the error quotes (it also matches fs.ErrPermission when the reason
+	// is a permission). Trying again does not help.
+	ErrRefused = errors.New("the server refused it")
 )
 
 // Dial connects and logs in to the endpoint.
@@ -101,11 +116,13 @@ func connectError(ep Endpoint, err error) error {
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, errAborted) || errors.Is(err, ErrLogin) || errors.Is(err, ErrKeyPassphrase) ||
-		errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrTLS) {
+		errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrTLS) || errors.Is(err, ErrTLSRequired) ||
+		errors.Is(err, ErrRefused) {
 		return false
 	}
 	var hk *HostKeyError
-	if errors.As(err, &hk) {
+	var ht *HostKeyTypeError
+	if errors.As(err, &hk) || errors.As(err, &ht) {
 		return false
 	}
 	var tp *textproto.Error

@@ -183,23 +183,42 @@ func (e Endpoint) port() int {
 func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e.port())) }
 
 // String is the address in the form ParseEndpoint reads. It holds no secret.
+// Paths in options are shown as written (?ca=/etc/ca.pem, not %2F), only
+// the characters a query cannot hold being escaped.
 func (e Endpoint) String() string {
 	u := url.URL{Scheme: e.Scheme, User: url.User(e.User), Host: e.Addr()}
-	q := url.Values{}
-	if e.DisableEPSV {
-		q.Set("epsv", "off")
+	var q []string // in the order of the option names
+	if e.CAFile != "" {
+		q = append(q, "ca="+readableQueryValue(e.CAFile))
 	}
-	if e.LegacySSHRSA {
-		q.Set("ssh-rsa", "on")
+	if e.DisableEPSV {
+		q = append(q, "epsv=off")
 	}
 	if e.IdentityFile != "" {
-		q.Set("identity", e.IdentityFile)
+		q = append(q, "identity="+readableQueryValue(e.IdentityFile))
 	}
-	if e.CAFile != "" {
-		q.Set("ca", e.CAFile)
+	if e.LegacySSHRSA {
+		q = append(q, "ssh-rsa=on")
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = strings.Join(q, "&")
 	return u.String()
+}
+
+// readableQueryValue escapes only what would change the meaning of a query
+// value (%, &, #, +, ;, space and control characters), so that a path
+// stays readable and still parses back to itself.
+func readableQueryValue(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '%' || c == '&' || c == '#' || c == '+' || c == ';' || c == ' ' || c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // Validate checks a hand-built endpoint.

@@ -27,8 +27,13 @@ func TestParseEndpoint(t *testing.T) {
 		{"ftps://sender01@ftp.socialsecurity.be", "ftps://sender01@ftp.socialsecurity.be:21"},
 		{"sftp://sender01@", "sftp://sender01@sftp.socialsecurity.be:8022"},
 		{"sftp://sender01@example.org", "sftp://sender01@example.org:22"},
-		{"SFTP://sender01@127.0.0.1:2222?ssh-rsa=on&identity=/k", "sftp://sender01@127.0.0.1:2222?identity=%2Fk&ssh-rsa=on"},
+		{"SFTP://sender01@127.0.0.1:2222?ssh-rsa=on&identity=/k", "sftp://sender01@127.0.0.1:2222?identity=/k&ssh-rsa=on"},
 		{"ftp://u@[::1]:2121?epsv=off", "ftp://u@[::1]:2121?epsv=off"},
+		// Paths are shown decoded, as the user wrote them.
+		{"ftps://u@h?ca=%2Fetc%2Fssl%2Fca.pem", "ftps://u@h:21?ca=/etc/ssl/ca.pem"},
+		{"ftps://u@h?epsv=off&ca=C:%5CUsers%5CFr%C3%A9d%C3%A9ric%5Cca.pem", "ftps://u@h:21?ca=C:\\Users\\Frédéric\\ca.pem&epsv=off"},
+		// ... except what would change the meaning of the query.
+		{"sftp://u@h?identity=/home/a%20b/k%2B1%26x%23y%25z%3Bw", "sftp://u@h:22?identity=/home/a%20b/k%2B1%26x%23y%25z%3Bw"},
 	}
 	for _, c := range good {
 		ep, err := ParseEndpoint(c.in)

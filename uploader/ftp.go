@@ -27,47 +27,61 @@ type ftpTransport struct {
 	home  string // the login folder; every path is built from it
 	conns connSet
 
-	mu  sync.Mutex
-	ctx context.Context // the running operation's, for data connections
+	mu   sync.Mutex
+	ctx  context.Context // the running operation's, for data connections
+	data dataTLS
 }
 
-// ftpTLSConfig is the TLS setup for both the control and the data
-// connections. Two traps of real servers shape it:
-//   - vsftpd (require_ssl_reuse=YES, its default) refuses a data
-//     connection that does not resume the control connection's TLS
-//     session, so sessions are cached under the server's name, which
-//     must therefore be set (data connections go to other ports);
-//   - with TLS 1.3 Go's session tickets arrive after the handshake and
-//     vsftpd and other servers lose the end of an upload, so TLS is capped
-//     at 1.2, where resumption is part of the handshake.
-func ftpTLSConfig(ep Endpoint, auth Auth) (*tls.Config, error) {
+// ftpTLSConfigs are the TLS setups of the control and of the data
+// connections: TLS 1.3 where the server offers it, 1.2 otherwise.
+//
+// Servers want the data connections to resume the control connection's
+// TLS session (vsftpd's require_ssl_reuse=YES, its default; ProFTPD's
+// default too), so both share one session cache, under the server's name
+// (which must therefore be set: data connections go to other ports). Only
+// the control connection puts sessions in it: a data connection finds the
+// control connection's session (in TLS 1.3, a ticket the server sent after
+// the control handshake) and never replaces it with its own: the control
+// connection's session is the one servers compare with (ProFTPD, vsftpd
+// only ask for a resumed session). How data connections end so that TLS
+// 1.3 loses no upload tail is tlsDataConn's part.
+func ftpTLSConfigs(ep Endpoint, auth Auth) (ctrl, data *tls.Config, err error) {
 	roots := auth.RootCAs
 	if roots == nil && ep.CAFile != "" {
 		pemData, err := os.ReadFile(ep.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the certificate file for FTPS: %w", err)
+			return nil, nil, fmt.Errorf("cannot read the certificate file for FTPS: %w", err)
 		}
 		roots = x509.NewCertPool()
 		if !roots.AppendCertsFromPEM(pemData) {
-			return nil, fmt.Errorf("%s holds no PEM certificate", ep.CAFile)
+			return nil, nil, fmt.Errorf("%s holds no PEM certificate", ep.CAFile)
 		}
 	}
-	return &tls.Config{
+	cache := tls.NewLRUClientSessionCache(4)
+	ctrl = &tls.Config{
 		ServerName:         ep.Host,
 		RootCAs:            roots,
 		MinVersion:         tls.VersionTLS12,
-		MaxVersion:         tls.VersionTLS12,
-		ClientSessionCache: tls.NewLRUClientSessionCache(4),
-	}, nil
+		ClientSessionCache: cache,
+	}
+	data = ctrl.Clone()
+	data.ClientSessionCache = resumeOnlyCache{cache}
+	return ctrl, data, nil
 }
+
+// resumeOnlyCache lends the control connection's TLS session to data
+// connections and ignores the sessions (tickets) they are given.
+type resumeOnlyCache struct{ tls.ClientSessionCache }
+
+func (resumeOnlyCache) Put(string, *tls.ClientSessionState) {}
 
 func dialFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 	connect, idle := auth.timeouts()
 	t := &ftpTransport{ep: ep, ctx: ctx}
-	var tlsConf *tls.Config
+	var tlsConf, dataConf *tls.Config
 	if ep.Scheme == "ftps" {
 		var err error
-		if tlsConf, err = ftpTLSConfig(ep, auth); err != nil {
+		if tlsConf, dataConf, err = ftpTLSConfigs(ep, auth); err != nil {
 			return nil, err
 		}
 	}
@@ -91,10 +105,9 @@ func dialFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 		if err != nil {
 			return nil, err
 		}
-		if tlsConf != nil {
-			// Data connections are TLS too (PROT P); the session cache
-			// makes them resume the control connection's session.
-			return tls.Client(c, tlsConf), nil
+		if dataConf != nil {
+			// Data connections are TLS too (PROT P).
+			return &tlsDataConn{Conn: tls.Client(c, dataConf), raw: c, seen: t.sawDataTLS}, nil
 		}
 		return c, nil
 	}
@@ -110,6 +123,9 @@ func dialFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 	if err != nil {
 		ctrl.Close()
 		err = stop(err)
+		if tlsConf == nil && tlsRequired(err) {
+			return nil, tlsRequiredError(ep, err)
+		}
 		if tlsConf != nil && isTLSError(err) {
 			return nil, tlsError(ep, err)
 		}
@@ -120,6 +136,8 @@ func dialFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 		err = stop(err)
 		var tp *textproto.Error
 		switch {
+		case tlsConf == nil && tlsRequired(err):
+			return nil, tlsRequiredError(ep, err)
 		case errors.As(err, &tp) && (tp.Code == ftp.StatusNotLoggedIn || tp.Code == 332 || tp.Code == 331):
 			return nil, fmt.Errorf("%w: user %s or its password is not accepted by %s; check them (Chaman manages the transfer point accounts)", ErrLogin, ep.User, ep.Host)
 		case tlsConf != nil && isTLSError(err):
@@ -136,6 +154,78 @@ func dialFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 	return t, nil
 }
 
+// dataTLS counts the TLS data connections of a transport, for tests and
+// diagnostics: how many, how many resumed the control connection's
+// session, and with which TLS versions.
+type dataTLS struct {
+	conns, resumed int
+	versions       map[uint16]int
+}
+
+func (t *ftpTransport) sawDataTLS(st tls.ConnectionState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.data.conns++
+	if st.DidResume {
+		t.data.resumed++
+	}
+	if t.data.versions == nil {
+		t.data.versions = map[uint16]int{}
+	}
+	t.data.versions[st.Version]++
+}
+
+// tlsRequired reports whether a plain FTP server refused the login because
+// it accepts only TLS: ProFTPD's "550 SSL/TLS required on the control
+// channel", Pure-FTPd's "421 … Please reconnect using TLS security
+// mechanisms", vsftpd's "530 Non-anonymous sessions must use encryption",
+// FileZilla Server's "534 Policy requires SSL". The FTP library keeps only
+// the words of a refused USER, not the code.
+func tlsRequired(err error) bool {
+	var tp *textproto.Error
+	msg := err.Error()
+	if errors.As(err, &tp) {
+		switch tp.Code {
+		case 421, 530, 534, 550:
+			msg = tp.Msg
+		default:
+			return false
+		}
+	}
+	msg = strings.ToLower(msg)
+	for _, w := range []string{"tls", "ssl", "encryption", "encrypted"} {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func tlsRequiredError(ep Endpoint, err error) error {
+	return fmt.Errorf("%w: %s refused an unencrypted login (%s); use the address ftps://%s@%s", ErrTLSRequired, ep.Addr(), ftpReason(err), ep.User, ep.Addr())
+}
+
+// dataRefused words a server's refusal of a TLS data connection: "425
+// Unable to build data connection: Operation not permitted" (ProFTPD),
+// "522 SSL connection failed: session reuse required" (vsftpd). Both come
+// from a server that wants the data connection to resume the control
+// connection's TLS session in a way the client could not: by session ID
+// (Go's TLS resumes only with session tickets), with a server that offers
+// no tickets and only TLS 1.2.
+func (t *ftpTransport) dataRefused(err error) error {
+	var tp *textproto.Error
+	if t.ep.Scheme != "ftps" || !errors.As(err, &tp) {
+		return err
+	}
+	msg := strings.ToLower(tp.Msg)
+	tlsWords := strings.Contains(msg, "tls") || strings.Contains(msg, "ssl") || strings.Contains(msg, "operation not permitted")
+	// Other 425s ("Connection timed out") are network failures, to retry.
+	if tp.Code != 522 && !(tp.Code == 425 && tlsWords) {
+		return err
+	}
+	return fmt.Errorf("%w: %s refused the secure data connection (%s); the server may require TLS session reuse by session ID, which Expeditor does not do: its administrator can enable TLS 1.3 or TLS session tickets (ProFTPD: TLSSessionTickets on)", ErrTLS, t.ep.Addr(), ftpReason(err))
+}
+
 func isTLSError(err error) bool {
 	var cv *tls.CertificateVerificationError
 	var ra tls.RecordHeaderError
@@ -147,6 +237,9 @@ func isTLSError(err error) bool {
 }
 
 func tlsError(ep Endpoint, err error) error {
+	if strings.Contains(err.Error(), "protocol version") {
+		return fmt.Errorf("%w with %s: the server offers only TLS versions older than 1.2, which are no longer safe (%v); ask its administrator to enable TLS 1.2 or 1.3", ErrTLS, ep.Addr(), err)
+	}
 	return fmt.Errorf("%w with %s: %v; check that the server offers FTPS (explicit TLS) and that its certificate is trusted", ErrTLS, ep.Addr(), err)
 }
 
@@ -172,6 +265,9 @@ func (t *ftpTransport) List(ctx context.Context, folder string) ([]RemoteFile, e
 	if err := t.c.ChangeDir(dir); err != nil {
 		err = stop(err)
 		if isFTPCode(err, 550) {
+			if replyMeaning(err) == denied {
+				return nil, refused(err, true, "the server refused to open the folder %s", folder)
+			}
 			return nil, folderMissing(t.ep, folder)
 		}
 		return nil, err
@@ -181,7 +277,7 @@ func (t *ftpTransport) List(ctx context.Context, folder string) ([]RemoteFile, e
 		err = t.c.ChangeDir(t.home)
 	}
 	if err = stop(err); err != nil {
-		return nil, err
+		return nil, t.dataRefused(err)
 	}
 	var files []RemoteFile
 	for _, e := range entries {
@@ -194,11 +290,36 @@ func (t *ftpTransport) List(ctx context.Context, folder string) ([]RemoteFile, e
 
 func (t *ftpTransport) Put(ctx context.Context, folder, name string, r io.Reader, size int64) error {
 	stop := t.begin(ctx)
-	err := stop(t.c.Stor(t.path(folder, name), r))
-	if isFTPCode(err, 553) || isFTPCode(err, 550) {
-		return fmt.Errorf("the server refused to store %s in %s (%v): %w", name, folder, err, ErrFolderMissing)
+	err := t.c.Stor(t.path(folder, name), r)
+	if (isFTPCode(err, 553) || isFTPCode(err, 550)) && ctx.Err() == nil {
+		err = t.storRefused(folder, name, err)
 	}
-	return err
+	return t.dataRefused(stop(err))
+}
+
+// storRefused tells why the server refused to store a file, keeping its
+// own words: a folder that does not exist, a permission, or another
+// refusal. When the reply does not say (vsftpd answers "553 Could not
+// create file." to all), the folder is looked for.
+func (t *ftpTransport) storRefused(folder, name string, err error) error {
+	meaning := replyMeaning(err)
+	if meaning == unclear && t.home != "" {
+		cdErr := t.c.ChangeDir(t.path(folder, ""))
+		switch {
+		case cdErr == nil:
+			t.c.ChangeDir(t.home)
+			meaning = other
+		case isFTPCode(cdErr, 550) && replyMeaning(cdErr) != denied:
+			meaning = missing
+		}
+	}
+	switch meaning {
+	case missing:
+		return fmt.Errorf("the server cannot store %s in %s (%s): %w", name, folder, ftpReason(err), ErrFolderMissing)
+	case denied:
+		return refused(err, true, "the server does not allow this account to store %s in %s", name, folder)
+	}
+	return refused(err, false, "the server refused to store %s in %s", name, folder)
 }
 
 func (t *ftpTransport) Size(ctx context.Context, folder, name string) (int64, error) {
@@ -206,7 +327,10 @@ func (t *ftpTransport) Size(ctx context.Context, folder, name string) (int64, er
 	n, err := t.c.FileSize(t.path(folder, name))
 	err = stop(err)
 	if isFTPCode(err, 550) {
-		return 0, fmt.Errorf("%s is not in %s on the server: %w", name, folder, fs.ErrNotExist)
+		if replyMeaning(err) == denied {
+			return 0, refused(err, true, "the server does not allow this account to read %s in %s", name, folder)
+		}
+		return 0, notOnServer(folder, name, err)
 	}
 	return n, err
 }
@@ -217,24 +341,43 @@ func (t *ftpTransport) Get(ctx context.Context, folder, name string, w io.Writer
 	if err != nil {
 		err = stop(err)
 		if isFTPCode(err, 550) {
-			return 0, fmt.Errorf("%s is not in %s on the server: %w", name, folder, fs.ErrNotExist)
+			if replyMeaning(err) == denied {
+				return 0, refused(err, true, "the server does not allow this account to read %s in %s", name, folder)
+			}
+			return 0, notOnServer(folder, name, err)
 		}
-		return 0, err
+		return 0, t.dataRefused(err)
 	}
 	n, err := io.Copy(w, resp)
 	if cerr := resp.Close(); err == nil {
 		err = cerr
 	}
-	return n, stop(err)
+	return n, t.dataRefused(stop(err))
 }
 
 func (t *ftpTransport) Delete(ctx context.Context, folder, name string) error {
 	stop := t.begin(ctx)
-	err := stop(t.c.Delete(t.path(folder, name)))
-	if isFTPCode(err, 550) {
-		return fmt.Errorf("%s is not in %s on the server: %w", name, folder, fs.ErrNotExist)
+	p := t.path(folder, name)
+	err := t.c.Delete(p)
+	if !isFTPCode(err, 550) || ctx.Err() != nil {
+		return stop(err)
 	}
-	return err
+	meaning := replyMeaning(err)
+	if meaning == unclear {
+		// vsftpd answers "550 Delete operation failed." whatever the
+		// cause: the file's size tells whether it is there.
+		if _, serr := t.c.FileSize(p); isFTPCode(serr, 550) && replyMeaning(serr) != denied {
+			meaning = missing
+		}
+	}
+	stop(nil)
+	switch meaning {
+	case missing:
+		return notOnServer(folder, name, err)
+	case denied:
+		return refused(err, true, "the server does not allow this account to delete %s from %s", name, folder)
+	}
+	return refused(err, false, "the server refused to delete %s from %s", name, folder)
 }
 
 func (t *ftpTransport) Close() error {
@@ -261,6 +404,88 @@ func (t *ftpTransport) Close() error {
 func isFTPCode(err error, code int) bool {
 	var tp *textproto.Error
 	return errors.As(err, &tp) && tp.Code == code
+}
+
+func notOnServer(folder, name string, err error) error {
+	return fmt.Errorf("%s is not in %s on the server (%s): %w", name, folder, ftpReason(err), fs.ErrNotExist)
+}
+
+// ftpReason is the server's own words in an FTP error reply, on one line
+// ("550 IN/x: Permission denied").
+func ftpReason(err error) string {
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		return fmt.Sprintf("%d %s", tp.Code, strings.Join(strings.Fields(tp.Msg), " "))
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// What a server's refusal says, from the wording of the servers met:
+// "Permission denied" and "Operation not permitted" (the system's own
+// words, quoted by ProFTPD and Pure-FTPd), "No such file or directory".
+type meaning int
+
+const (
+	unclear meaning = iota
+	missing
+	denied
+	other
+)
+
+func replyMeaning(err error) meaning {
+	var tp *textproto.Error
+	if !errors.As(err, &tp) {
+		return unclear
+	}
+	msg := strings.ToLower(tp.Msg)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(msg, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("permission denied", "not permitted", "access denied", "not allowed", "forbidden", "prohibited", "read-only"):
+		return denied
+	case has("no such file", "no such directory", "not found", "does not exist", "doesn't exist", "not exist", "can't find", "cannot find"):
+		return missing
+	}
+	return unclear
+}
+
+// refusal is a server's refusal of a file operation, in the server's own
+// words; it is ErrRefused, and fs.ErrPermission when it is a permission.
+type refusal struct {
+	msg  string
+	perm bool
+	err  error
+}
+
+func refused(err error, perm bool, format string, args ...any) error {
+	return &refusal{msg: fmt.Sprintf(format, args...) + " (" + ftpReason(err) + ")", perm: perm, err: err}
+}
+
+func (r *refusal) Error() string { return r.msg }
+
+// ServerReason is the server's own words for a refusal in err (an FTP
+// reply such as "550 /IN/FI.X: Permission denied"), or "" when err holds
+// none.
+func ServerReason(err error) string {
+	var r *refusal
+	if errors.As(err, &r) {
+		return ftpReason(r.err)
+	}
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		return ftpReason(tp)
+	}
+	return ""
+}
+func (r *refusal) Unwrap() error { return r.err }
+func (r *refusal) Is(target error) bool {
+	return target == ErrRefused || (r.perm && target == fs.ErrPermission)
 }
 
 func folderMissing(ep Endpoint, folder string) error {

@@ -543,10 +543,11 @@ func (s *sender) run() error {
 var errGOTaken = errors.New("after the connection broke, neither the GO nor the other files of the set are on the server any more; the transfer point may have taken them to process")
 
 // goRefused reports that the server answered a GO it did not store: the
-// folder is missing, or an FTP permanent (5xx) refusal. Anything else
+// folder is missing, the server refused it, or an FTP permanent (5xx)
+// reply. Anything else
 // while the GO was leaving (a cut, a timeout, Cancel) leaves it uncertain.
 func goRefused(err error) bool {
-	if errors.Is(err, ErrFolderMissing) {
+	if errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrRefused) || errors.Is(err, ErrTLSRequired) {
 		return true
 	}
 	var tp *textproto.Error

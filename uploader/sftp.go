@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/pkg/sftp"
@@ -96,10 +97,10 @@ func dialSFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 			return nil, err
 		}
 	}
-	cfg := &ssh.ClientConfig{
+	cfg := ssh.ClientConfig{
 		User:              ep.User,
 		Auth:              methods,
-		HostKeyCallback:   hk.callback(auth.ConfirmHostKey),
+		HostKeyCallback:   hk.callback(auth),
 		HostKeyAlgorithms: hostKeyAlgorithms(hk.keyTypes(ep.Addr())),
 		Timeout:           connect,
 	}
@@ -107,18 +108,37 @@ func dialSFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 	lctx, cancel := context.WithTimeout(ctx, connect)
 	defer cancel()
 	stop := t.conns.watch(lctx)
-	conn, err := t.conns.dial(lctx, ep.Addr(), connect, idle)
-	if err != nil {
-		return nil, connectError(ep, stop(err))
+	handshake := func(cfg *ssh.ClientConfig) (ssh.Conn, <-chan ssh.NewChannel, <-chan *ssh.Request, error) {
+		conn, err := t.conns.dial(lctx, ep.Addr(), connect, idle)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		sc, chans, reqs, err := ssh.NewClientConn(conn, ep.Addr(), cfg)
+		if err != nil {
+			conn.Close()
+		}
+		return sc, chans, reqs, err
 	}
-	sc, chans, reqs, err := ssh.NewClientConn(conn, ep.Addr(), cfg)
+	var (
+		sc    ssh.Conn
+		chans <-chan ssh.NewChannel
+		reqs  <-chan *ssh.Request
+		err   error
+	)
+	if !auth.AcceptHostKey.IsZero() && !hk.Known(ep.Addr()) {
+		sc, chans, reqs, err = pinHandshake(ep, hk, auth.AcceptHostKey, cfg, handshake)
+	} else {
+		sc, chans, reqs, err = handshake(&cfg)
+	}
 	if err != nil {
-		conn.Close()
 		err = stop(err)
 		var hkErr *HostKeyError
+		var htErr *HostKeyTypeError
 		switch {
 		case errors.As(err, &hkErr):
 			return nil, hkErr
+		case errors.As(err, &htErr):
+			return nil, htErr
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			hint := ""
 			if !ep.LegacySSHRSA {
@@ -212,4 +232,45 @@ func (t *sftpTransport) Delete(ctx context.Context, folder, name string) error {
 func (t *sftpTransport) Close() error {
 	t.c.Close()
 	return t.ssh.Close()
+}
+
+// pinHandshake is the first contact with a server the user gave a key
+// fingerprint for: it asks the server for a key of each type it offers
+// (the pin's type only, when it has one) until the key matches, so that a
+// user given, say, the RSA key's fingerprint is not refused because the
+// server shows its Ed25519 key first. The matching key is pinned.
+func pinHandshake(ep Endpoint, hk *KnownHosts, pin HostKeyPin, cfg ssh.ClientConfig,
+	handshake func(*ssh.ClientConfig) (ssh.Conn, <-chan ssh.NewChannel, <-chan *ssh.Request, error),
+) (ssh.Conn, <-chan ssh.NewChannel, <-chan *ssh.Request, error) {
+	types := slices.Clone(plainHostKeyTypes)
+	switch pin.Type {
+	case "":
+	case "ecdsa":
+		types = []string{ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521}
+	default:
+		types = []string{pin.Type}
+	}
+	var shown []string
+	for len(types) > 0 {
+		cfg.HostKeyCallback = hk.pinCallback(pin)
+		cfg.HostKeyAlgorithms = hostKeyAlgorithms(types)
+		sc, chans, reqs, err := handshake(&cfg)
+		var np errNotThePin
+		var ne *ssh.AlgorithmNegotiationError
+		switch {
+		case err == nil:
+			return sc, chans, reqs, nil
+		case errors.As(err, &np):
+			shown = append(shown, DescribeKey(np.key))
+			types = slices.DeleteFunc(types, func(t string) bool { return t == np.key.Type() })
+			continue
+		case errors.As(err, &ne) && ne.What == "host key" && len(shown) == 0 && pin.Type != "":
+			return nil, nil, nil, &HostKeyTypeError{Host: ep.Addr(), Want: pin.Type, Offered: ne.RequestedAlgorithms}
+		case errors.As(err, &ne) && ne.What == "host key":
+			types = nil // the server has no key of the types left
+			continue
+		}
+		return nil, nil, nil, err
+	}
+	return nil, nil, nil, &HostKeyError{Host: ep.Addr(), Pin: pin.String(), Shown: shown}
 }

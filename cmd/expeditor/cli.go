@@ -71,6 +71,12 @@ func (env *cliEnv) dispatch(args []string) int {
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && name == "help" {
+			// "expeditor help send" is "expeditor send --help".
+			if _, ok := commands[args[1]]; ok {
+				return env.dispatch([]string{args[1], "--help"})
+			}
+		}
 		env.printHelp()
 		return exitOK
 	case "version", "--version":
@@ -87,15 +93,17 @@ func (env *cliEnv) dispatch(args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		// Asked for: the usage and every option, on stdout.
+		var he helpError
+		errors.As(err, &he)
+		env.printCommandHelp(env.stdout, c, he.flags)
+		return exitOK
+	}
 	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(env.stderr, "expeditor: %s\n", ue.msg)
-		}
+	if errors.As(err, &ue) {
+		fmt.Fprintf(env.stderr, "expeditor: %s\n", ue.msg)
 		fmt.Fprintf(env.stderr, "usage: expeditor %s\n", c.usage)
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
 		return exitUsage
 	}
 	fmt.Fprintf(env.stderr, "expeditor: %s\n", lowerFirst(err.Error()))
@@ -126,11 +134,31 @@ func (env *cliEnv) printHelpTo(w io.Writer) {
 }
 
 // newFlags returns a flag set that reports errors as usage errors instead of
-// printing or exiting by itself.
+// printing or exiting by itself. The name is the command ("send") or the
+// command and its action ("profile add"); --help lists the set's flags
+// under it.
 func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// helpError is what parseFlags returns for -h, -help or --help: the flag
+// set whose options dispatch lists with the command's usage. flags is nil
+// for an action without options.
+type helpError struct{ flags *flag.FlagSet }
+
+func (helpError) Error() string { return flag.ErrHelp.Error() }
+func (helpError) Unwrap() error { return flag.ErrHelp }
+
+// isHelpArg reports whether arg asks for help, for commands that look at
+// their arguments before parsing flags.
+func isHelpArg(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 // parseFlags parses args, accepting flags after positional arguments too.
@@ -139,7 +167,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return nil, helpError{flags: fs}
 			}
 			return nil, usagef("%s", strings.TrimPrefix(err.Error(), "flag provided but not defined: "))
 		}
@@ -153,6 +181,107 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// printCommandHelp writes what "COMMAND --help" shows: the usage, what the
+// command does, and each option with its meaning and default.
+func (env *cliEnv) printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: expeditor %s\n\n%s\n", c.usage, c.summary)
+	if fs == nil {
+		return
+	}
+	type row struct{ left, usage string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		left := "  --" + f.Name
+		if v := flagValueName(f); v != "" {
+			left += " " + v
+		}
+		_, usage := flag.UnquoteUsage(f)
+		if d := f.DefValue; d != "" && d != "false" && d != "0" && !strings.Contains(usage, "default") {
+			usage += " (default " + d + ")"
+		}
+		rows = append(rows, row{left, usage})
+		if len(left) <= 28 {
+			width = max(width, len(left))
+		}
+	})
+	if len(rows) == 0 {
+		return
+	}
+	title := "options:"
+	if fs.Name() != c.name {
+		title = "options of " + fs.Name() + ":"
+	}
+	fmt.Fprintf(w, "\n%s\n", title)
+	for _, r := range rows {
+		lines := wrapWords(r.usage, max(helpWidth-width-2, 40))
+		if len(r.left) > width {
+			fmt.Fprintln(w, r.left)
+		} else {
+			fmt.Fprintf(w, "%-*s  %s\n", width, r.left, lines[0])
+			lines = lines[1:]
+		}
+		for _, l := range lines {
+			fmt.Fprintf(w, "%*s  %s\n", width, "", l)
+		}
+	}
+}
+
+// helpWidth is the width help text is wrapped to.
+const helpWidth = 100
+
+// wrapWords breaks s into lines of at most width characters, between words.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case len(line)+1+len(word) > width:
+			lines = append(lines, line)
+			line = word
+		default:
+			line += " " + word
+		}
+	}
+	return append(lines, line)
+}
+
+// flagValueName is the placeholder shown after a flag that takes a value:
+// the back-quoted word of its description ("read the PIN from `FILE`"), N
+// for numbers, VALUE otherwise; empty for a switch.
+func flagValueName(f *flag.Flag) string {
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return ""
+	}
+	name, usage := flag.UnquoteUsage(f)
+	if strings.Contains(f.Usage, "`") {
+		return name
+	}
+	// No back-quoted name: the first placeholder the description uses
+	// ("read the password from FILE").
+	for _, w := range strings.Fields(usage) {
+		if w = strings.Trim(w, ".,;:()"); placeholders[w] {
+			return w
+		}
+	}
+	switch name {
+	case "int", "uint", "float", "int64", "uint64":
+		return "N"
+	case "duration":
+		return "DURATION"
+	}
+	return "VALUE"
+}
+
+// placeholders are the words a description may use for a flag's value.
+var placeholders = map[string]bool{
+	"FILE": true, "DIR": true, "URL": true, "NAME": true, "KEY": true, "LABEL": true, "N": true,
+	"PATH": true, "MODULE": true, "HOST:PORT": true, "CODE": true, "NUMBER": true, "DURATION": true,
+	"LANG": true, "ENV": true, "DATE": true, "SECONDS": true,
 }
 
 func lowerFirst(s string) string {

@@ -21,8 +21,8 @@ type credentialFlags struct {
 }
 
 func (c *credentialFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.p12, "p12", "", "sign with the certificate in this .p12/.pfx file")
-	fs.StringVar(&c.passwordFile, "password-file", "", "read the .p12 password from FILE")
+	fs.StringVar(&c.p12, "p12", "", "sign with the certificate and private key in this .p12/.pfx `FILE`")
+	fs.StringVar(&c.passwordFile, "password-file", "", "read the .p12 password from the first line of `FILE` (or set EXPEDITOR_P12_PASSWORD; without either, it is asked in a terminal)")
 	c.token.register(fs)
 }
 

@@ -24,11 +24,11 @@ func init() {
 
 func runName(env *cliEnv, args []string) error {
 	fset := newFlags("name")
-	app := fset.String("app", "", "application code, e.g. DMFA or DIMN")
-	sender := fset.String("sender", "", "sender number (6 digits, from Chaman)")
-	envFlag := fset.String("env", "", "environment: R (production), T (test) or S (simulation)")
-	date := fset.String("date", "", "creation date YYYYMMDD (default: today)")
-	seqFlag := fset.String("seq", "", "sequence number (default: the next free one)")
+	app := fset.String("app", "", "application `CODE` of the declaration: 4 capitals, e.g. DMFA or DIMN")
+	sender := fset.String("sender", "", "sender `NUMBER` given by Chaman (6 digits, leading zeros kept)")
+	envFlag := fset.String("env", "", "environment `ENV`: R (production), T (test) or S (simulation)")
+	date := fset.String("date", "", "creation date as `YYYYMMDD` (default: today)")
+	seqFlag := fset.String("seq", "", "sequence number, `NNNNN` (default: the next free one for this sender, date and environment)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err

@@ -16,12 +16,19 @@ import (
 
 // Transcript commands for the PKCS#11 scripts (pkcs11_*.txtar, tokens*.txtar):
 //
-//	softhsm [rsa|ec|always|two...]
+//	softhsm [rsa|ec|always|two...|empty]
 //	    makes real SoftHSM2 tokens in $WORK/softhsm (all four by default,
-//	    see internal/softhsm) and sets SOFTHSM2_CONF, SOFTHSM_MODULE (the
+//	    see internal/softhsm; "empty": none, only SoftHSM's free slot)
+//	    and sets SOFTHSM2_CONF, SOFTHSM_MODULE (the
 //	    module path), SOFTHSM_AUTO ("auto" when p11-kit registers SoftHSM,
 //	    else the module path) and SOFTHSM_TRUST (CA bundle). The user PIN
 //	    of every token is 1234.
+//	p11-search [-eid]
+//	    makes --pkcs11 auto look in $WORK/p11 only: p11-kit registrations
+//	    of SoftHSM2 (softhsm2, by a relative name) and of a file that is
+//	    not a library (broken); with -eid, a copy of SoftHSM2 where the
+//	    eID middleware is looked for, standing in for it (there is no
+//	    card reader in the tests).
 //	p11-crlf FILE...
 //	    rewrites each file with CRLF line endings (txtar files have LF), as
 //	    declarations must be to verify in both openssl modes.
@@ -31,6 +38,16 @@ import (
 func init() {
 	scriptCmds["softhsm"] = cmdSoftHSM
 	scriptCmds["p11-openssl-verify"] = cmdP11OpensslVerify
+	scriptCmds["p11-search"] = cmdP11Search
+	// The expeditor command of the transcripts runs in this test binary:
+	// p11-search points its module search at the test's folders.
+	if dir := os.Getenv("EXPEDITOR_TEST_P11_SEARCH"); dir != "" {
+		moduleSearch = &signer.ModuleSearch{
+			EIDPaths:         []string{filepath.Join(dir, "beid", "libbeidpkcs11.so.0")},
+			P11KitConfigDirs: []string{filepath.Join(dir, "modules")},
+			P11KitModuleDirs: []string{filepath.Join(dir, "pkcs11")},
+		}
+	}
 	scriptSetups = append(scriptSetups, skipWithoutSoftHSM)
 	scriptCmds["p11-crlf"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		for _, a := range args {
@@ -54,6 +71,13 @@ func cmdSoftHSM(ts *testscript.TestScript, neg bool, args []string) {
 	mod, err := softhsm.Module()
 	if err != nil {
 		ts.Fatalf("%v", err) // skipped in setup when allowed
+	}
+	if len(args) == 1 && args[0] == "empty" {
+		h, err := softhsm.New(ts.MkAbs("softhsm"))
+		ts.Check(err)
+		ts.Setenv("SOFTHSM2_CONF", h.Conf)
+		ts.Setenv("SOFTHSM_MODULE", mod)
+		return
 	}
 	var tokens []string
 	for _, a := range args {
@@ -132,4 +156,24 @@ func skipWithoutSoftHSM(env *testscript.Env) error {
 		env.T().Skip("SoftHSM2 not installed: " + err.Error())
 	}
 	return nil
+}
+
+func cmdP11Search(ts *testscript.TestScript, neg bool, args []string) {
+	mod, err := softhsm.Module()
+	ts.Check(err)
+	dir := ts.MkAbs("p11")
+	for _, d := range []string{"modules", "pkcs11", "beid"} {
+		ts.Check(os.MkdirAll(filepath.Join(dir, d), 0o755))
+	}
+	ts.Check(os.Symlink(mod, filepath.Join(dir, "pkcs11", "libsofthsm2.so")))
+	ts.Check(os.WriteFile(filepath.Join(dir, "modules", "softhsm2.module"), []byte("module: libsofthsm2.so\n"), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(dir, "pkcs11", "broken.so"), []byte("not a library"), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(dir, "modules", "broken.module"), []byte("module: broken.so\n"), 0o644))
+	if len(args) == 1 && args[0] == "-eid" {
+		data, err := os.ReadFile(mod)
+		ts.Check(err)
+		// A copy, not a link: a link would be recognised as SoftHSM2.
+		ts.Check(os.WriteFile(filepath.Join(dir, "beid", "libbeidpkcs11.so.0"), data, 0o755))
+	}
+	ts.Setenv("EXPEDITOR_TEST_P11_SEARCH", dir)
 }

@@ -40,9 +40,9 @@ func runPractice(env *cliEnv, args []string) error {
 	}
 	fset := newFlags("practice")
 	var opts practice.Options
-	fset.StringVar(&opts.Listen, "listen", "", "listen on HOST:PORT (default "+practice.DefaultListen+"; port 0 picks a free one)")
-	fset.StringVar(&opts.Root, "root", "", "keep the practice accounts in DIR (default: the practice folder of the configuration folder)")
-	fset.BoolVar(&opts.SignTest, "sign-test", false, "expect an FS in test (T) and simulation (S) sets too")
+	fset.StringVar(&opts.Listen, "listen", "", "listen on `HOST:PORT` (default "+practice.DefaultListen+"; port 0 picks a free one)")
+	fset.StringVar(&opts.Root, "root", "", "keep the practice accounts in `DIR` (default: the practice folder of the configuration folder)")
+	fset.BoolVar(&opts.SignTest, "sign-test", false, "expect an FS in test (T) and simulation (S) sets too, as when sending with --sign-test")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func printAnswer(env *cliEnv, a practice.Answer) {
 
 func runDemoCert(env *cliEnv, args []string) error {
 	fset := newFlags("practice demo-cert")
-	out := fset.String("out", "expeditor-practice.p12", "write the demo certificate to FILE")
+	out := fset.String("out", "expeditor-practice.p12", "write the demo certificate (a .p12) to `FILE`; an existing file is never replaced")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err

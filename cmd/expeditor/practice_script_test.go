@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/uploader"
 	"github.com/expeditor-be/expeditor/uploader/practice"
 )
 
@@ -35,6 +37,30 @@ func init() {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	// practice-drop FOLDER NAME FILE uploads FILE as NAME into FOLDER of
+	// the practice point of the transcript's configuration folder, the
+	// way another transfer program could, wrong folder included (expeditor
+	// send always picks the folder from the name). An empty FILE argument
+	// ("-") uploads an empty file, as for a GO.
+	scriptCmds["practice-drop"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 3 {
+			ts.Fatalf("usage: practice-drop FOLDER NAME FILE|-")
+		}
+		var data []byte
+		if args[2] != "-" {
+			data = []byte(ts.ReadFile(args[2]))
+		}
+		ctx := context.Background()
+		url, _, password, stop, err := practice.EnsureAt(ctx, filepath.Join(ts.Getenv("EXPEDITOR_HOME"), "practice"))
+		ts.Check(err)
+		defer stop()
+		ep, err := uploader.ParseEndpoint(url)
+		ts.Check(err)
+		tr, err := uploader.Dial(ctx, ep, uploader.Auth{Password: password})
+		ts.Check(err)
+		defer tr.Close()
+		ts.Check(tr.Put(ctx, args[0], args[1], bytes.NewReader(data), int64(len(data))))
 	}
 	// save-password FILE writes the password printed on the last command's
 	// stdout ("password: …") to FILE, as a user would copy it.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/expeditor-be/expeditor/uploader"
 )
@@ -22,6 +23,9 @@ func init() {
 func runProfile(env *cliEnv, args []string) error {
 	if len(args) == 0 {
 		return usagef("say add, list or remove")
+	}
+	if args[0] == "help" || isHelpArg(args[0]) || args[0] != "add" && slices.ContainsFunc(args, isHelpArg) {
+		return runProfileAdd(env, []string{"--help"}) // the usage, with the options of profile add
 	}
 	switch args[0] {
 	case "add":
@@ -58,12 +62,12 @@ func runProfile(env *cliEnv, args []string) error {
 
 func runProfileAdd(env *cliEnv, args []string) error {
 	fset := newFlags("profile add")
-	identity := fset.String("identity", "", "SFTP private key FILE")
-	legacy := fset.Bool("ssh-rsa", false, "SFTP: log in with the old ssh-rsa signature")
-	noEPSV := fset.Bool("no-epsv", false, "FTP: use PASV instead of EPSV")
-	ca := fset.String("ca", "", "FTPS: trust the certificates in this PEM FILE")
-	pwFile := fset.String("password-file", "", "read the password (or key passphrase) to keep in the keychain from FILE")
-	noPassword := fset.Bool("no-password", false, "do not keep a password: it is asked at each send")
+	identity := fset.String("identity", "", "SFTP: the private key `FILE` registered in Chaman (OpenSSH or PEM format)")
+	legacy := fset.Bool("ssh-rsa", false, "SFTP: log in with the old ssh-rsa (SHA-1) signature, for servers that accept no other")
+	noEPSV := fset.Bool("no-epsv", false, "FTP: use PASV instead of EPSV, for firewalls and servers that get EPSV wrong")
+	ca := fset.String("ca", "", "FTPS: trust the CA certificates in this PEM `FILE` instead of the system's (like ?ca=FILE in the address)")
+	pwFile := fset.String("password-file", "", "read the password (or key passphrase) to keep in the system keychain from the first line of `FILE` (or set EXPEDITOR_PASSWORD)")
+	noPassword := fset.Bool("no-password", false, "keep no password: it is asked (or read from EXPEDITOR_PASSWORD or --password-file) at each send")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err

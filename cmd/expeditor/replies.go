@@ -19,7 +19,7 @@ func init() {
 		name:    "replies",
 		summary: "download the transfer point's replies and explain them",
 		usage: "replies (--from URL | --profile NAME) [--env R|T|S|all] [--to DIR] [--delete] [--lang en|fr|nl|de]\n" +
-			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--accept-host-key SHA256:...]",
+			"       [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE] [--ca FILE] [--accept-host-key [TYPE:]SHA256:...]",
 		run: runReplies,
 	})
 }
@@ -27,17 +27,11 @@ func init() {
 func runReplies(env *cliEnv, args []string) error {
 	fset := newFlags("replies")
 	var conn sendFlags // the connection flags of send, with --from for --to
-	fset.StringVar(&conn.to, "from", "", "fetch from URL: ftp://USER@HOST, ftps://USER@HOST or sftp://USER@HOST[:PORT]")
-	fset.StringVar(&conn.profile, "profile", "", "fetch with the saved profile NAME (\"practice\": the practice point)")
-	fset.StringVar(&conn.identity, "identity", "", "SFTP private key FILE")
-	fset.BoolVar(&conn.legacyRSA, "ssh-rsa", false, "SFTP: log in with the old ssh-rsa signature")
-	fset.BoolVar(&conn.noEPSV, "no-epsv", false, "FTP: use PASV instead of EPSV")
-	fset.StringVar(&conn.passwordFile, "password-file", "", "read the FTP password (or SFTP key passphrase) from FILE")
-	fset.StringVar(&conn.acceptHostKey, "accept-host-key", "", "trust an SFTP server whose key has this fingerprint (SHA256:...)")
-	envFlag := fset.String("env", "all", "reply folders to read: R (OUT), T (OUTTEST), S (OUTTEST-S) or all")
-	to := fset.String("to", "", "keep the replies in DIR (default: the replies folder of the configuration folder)")
+	conn.registerAs(fset, "from", "fetch from", "fetch with")
+	envFlag := fset.String("env", "all", "reply folders to read, `ENV`: R (OUT), T (OUTTEST), S (OUTTEST-S) or all")
+	to := fset.String("to", "", "keep the replies in `DIR` (default: the replies folder of the configuration folder)")
 	del := fset.Bool("delete", false, "delete each reply from the server once it is safely kept")
-	langFlag := fset.String("lang", "", "explain in en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
+	langFlag := fset.String("lang", "", "explain in `LANG`: en, fr, nl or de (default: from LC_ALL, LC_MESSAGES or LANG)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err

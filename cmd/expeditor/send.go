@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -23,7 +22,7 @@ func init() {
 		name:    "send",
 		summary: "send signed sets to the transfer point (FI, FS, then GO)",
 		usage: "send (--to URL | --profile NAME) [--identity KEY] [--ssh-rsa] [--no-epsv] [--password-file FILE]\n" +
-			"       [--accept-host-key SHA256:...] [--sign-test] [--retries N] [--dry-run] FI...",
+			"       [--ca FILE] [--accept-host-key [TYPE:]SHA256:...] [--sign-test] [--retries N] [--dry-run] FI...",
 		run: runSend,
 	})
 }
@@ -36,21 +35,28 @@ var builtinProfiles = map[string]func(env *cliEnv) (uploader.Endpoint, uploader.
 // sendFlags are the connection flags shared by send and other commands
 // that talk to the transfer point.
 type sendFlags struct {
-	to, profile, identity, passwordFile, acceptHostKey string
-	legacyRSA, noEPSV                                  bool
+	to, profile, identity, passwordFile, acceptHostKey, ca string
+	legacyRSA, noEPSV                                      bool
 }
 
-func (f *sendFlags) register(fs interface {
+type flagRegistry interface {
 	StringVar(*string, string, string, string)
 	BoolVar(*bool, string, bool, string)
-}) {
-	fs.StringVar(&f.to, "to", "", "send to URL: ftp://USER@HOST, ftps://USER@HOST or sftp://USER@HOST[:PORT]")
-	fs.StringVar(&f.profile, "profile", "", "send with the saved profile NAME (see expeditor profile)")
-	fs.StringVar(&f.identity, "identity", "", "SFTP private key FILE")
-	fs.BoolVar(&f.legacyRSA, "ssh-rsa", false, "SFTP: log in with the old ssh-rsa signature")
-	fs.BoolVar(&f.noEPSV, "no-epsv", false, "FTP: use PASV instead of EPSV")
-	fs.StringVar(&f.passwordFile, "password-file", "", "read the FTP password (or SFTP key passphrase) from FILE")
-	fs.StringVar(&f.acceptHostKey, "accept-host-key", "", "trust an SFTP server whose key has this fingerprint (SHA256:...)")
+}
+
+func (f *sendFlags) register(fs flagRegistry) { f.registerAs(fs, "to", "send to", "send with") }
+
+// registerAs registers the connection flags, the address being --addrFlag
+// ("to" for send, "from" for replies); the verbs start their descriptions.
+func (f *sendFlags) registerAs(fs flagRegistry, addrFlag, addrVerb, profileVerb string) {
+	fs.StringVar(&f.to, addrFlag, "", addrVerb+" the address `URL`: ftp://USER@HOST, ftps://USER@HOST or sftp://USER@HOST[:PORT]")
+	fs.StringVar(&f.profile, "profile", "", profileVerb+" the saved profile `NAME` (see expeditor profile; \"practice\": the practice point)")
+	fs.StringVar(&f.identity, "identity", "", "SFTP: the private key `FILE` registered in Chaman (OpenSSH or PEM format)")
+	fs.BoolVar(&f.legacyRSA, "ssh-rsa", false, "SFTP: log in with the old ssh-rsa (SHA-1) signature, for servers that accept no other")
+	fs.BoolVar(&f.noEPSV, "no-epsv", false, "FTP: use PASV instead of EPSV, for firewalls and servers that get EPSV wrong")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the FTP password (or SFTP key passphrase) from the first line of `FILE` (or set EXPEDITOR_PASSWORD)")
+	fs.StringVar(&f.ca, "ca", "", "FTPS: trust the CA certificates in this PEM `FILE` instead of the system's (like ?ca=FILE in the address)")
+	fs.StringVar(&f.acceptHostKey, "accept-host-key", "", acceptHostKeyUsage)
 }
 
 // endpoint resolves --to/--profile into an endpoint; ok is false when
@@ -95,6 +101,9 @@ func (f *sendFlags) endpoint(env *cliEnv) (ep uploader.Endpoint, auth uploader.A
 		}
 		ep.DisableEPSV = true
 	}
+	if err := f.connectionFlags(&ep); err != nil {
+		return ep, auth, false, false, err
+	}
 	return ep, auth, false, true, nil
 }
 
@@ -136,64 +145,46 @@ func (f *sendFlags) auth(env *cliEnv, ep uploader.Endpoint, auth uploader.Auth) 
 				return auth, err
 			}
 		}
-		if auth.ConfirmHostKey == nil {
-			auth.ConfirmHostKey = f.confirmHostKey(env)
+		if auth.ConfirmHostKey == nil && auth.ConfirmHostKeyType == nil {
+			auth.ConfirmHostKeyType = confirmHostKeyOnTerminal
+		}
+		if f.acceptHostKey != "" {
+			auth.AcceptHostKey, _ = uploader.ParseHostKeyPin(f.acceptHostKey) // checked by connectionFlags
 		}
 	}
 	return auth, nil
 }
 
-// confirmHostKey accepts the fingerprint given with --accept-host-key, or
-// asks on the terminal.
-func (f *sendFlags) confirmHostKey(env *cliEnv) func(host, fp string) (bool, error) {
-	return func(host, fp string) (bool, error) {
-		if f.acceptHostKey != "" {
-			return f.acceptHostKey == fp, nil
-		}
-		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-		if err != nil {
-			return false, nil
-		}
-		defer tty.Close()
-		if !term.IsTerminal(int(tty.Fd())) {
-			return false, nil
-		}
-		fmt.Fprintf(tty, "The server %s is not known yet.\nIts key fingerprint is %s.\nCompare it with the fingerprint the transfer point publishes before trusting it.\nTrust this server and remember its key? [y/N] ", host, fp)
-		var answer string
-		fmt.Fscanln(tty, &answer)
-		return strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes"), nil
-	}
-}
-
 // explainSendError adds the next step to the uploader's errors.
 func explainSendError(err error, f *sendFlags) error {
-	var hk *uploader.HostKeyError
+	if herr, ok := explainHostKeyError(err); ok {
+		return herr
+	}
+	var se *uploader.SendError
+	if errors.As(err, &se) && se.GOUncertain {
+		// Whatever broke (or Cancel), the GO may be there: that comes first.
+		return withHint(err, "fetch the replies (expeditor replies) before sending again")
+	}
 	switch {
-	case errors.As(err, &hk) && hk.Changed:
-		return err
-	case errors.As(err, &hk):
-		if f.acceptHostKey != "" && f.acceptHostKey != hk.Fingerprint {
-			return withHint(fmt.Errorf("the server %s shows the key %s, not the %s you gave", hk.Host, hk.Fingerprint, f.acceptHostKey), "check the fingerprint with the transfer point; do not send if it does not match")
-		}
-		return withHint(err, "check the fingerprint with the transfer point, then run the same command with --accept-host-key %s", hk.Fingerprint)
 	case errors.Is(err, uploader.ErrLogin):
 		return withHint(err, "check the user name and password (or key) registered in Chaman; for SFTP, try --ssh-rsa")
 	case errors.Is(err, uploader.ErrKeyPassphrase):
 		return withHint(err, "give the passphrase with EXPEDITOR_PASSWORD or --password-file, or type it when asked")
 	case errors.Is(err, uploader.ErrFolderMissing):
 		return withHint(err, "the account has no folder for this environment: check the environment letter of the files and the account")
+	case errors.Is(err, uploader.ErrTLSRequired):
+		return withHint(err, "use the ftps:// address (--to ftps://USER@HOST, or change the profile's address)")
 	case errors.Is(err, uploader.ErrTLS):
-		return withHint(err, "check that the address is right; use ftp:// only if the server offers no TLS")
+		return withHint(err, "check the address, and that the server's certificate is trusted (for a private server: --ca FILE, or ?ca=FILE in the address)")
+	case errors.Is(err, uploader.ErrRefused):
+		return withHint(err, "the account is not allowed to do this on the server: ask the transfer point (or the server's administrator) to check its rights")
 	case errors.Is(err, uploader.ErrAlreadyOnServer):
 		return withHint(err, "wait for the acknowledgement: expeditor replies")
 	case errors.Is(err, context.Canceled):
 		return err
 	}
-	var se *uploader.SendError
-	if errors.As(err, &se) {
+	if se != nil {
 		switch {
-		case se.GOUncertain:
-			return withHint(err, "fetch the replies (expeditor replies) before sending again")
 		case errors.Is(err, uploader.ErrBadSignature):
 			return withHint(err, "sign the declaration again (expeditor sign --force), then send it")
 		case se.ResendSafe():
@@ -209,7 +200,7 @@ func runSend(env *cliEnv, args []string) error {
 	f.register(fset)
 	var opts uploader.SendOptions
 	fset.BoolVar(&opts.SignTest, "sign-test", false, "test (T) and simulation (S) sets are signed too: send their FS files")
-	fset.IntVar(&opts.Retries, "retries", 0, "how many times to try again after a network failure (default 3, -1 for none)")
+	fset.IntVar(&opts.Retries, "retries", 0, "try again up to `N` times after a network failure (default 3, -1 for none)")
 	fset.BoolVar(&opts.DryRun, "dry-run", false, "check the sets and show what would be sent where, without connecting")
 	pos, err := parseFlags(fset, args)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/zalando/go-keyring"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/testpki"
@@ -105,15 +107,38 @@ func cmdVsftpd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("FTP_CA", s.CAFile)
 }
 
-// sshd [-legacy] starts sshd and sets SSH_URL, SSH_KEY, SSH_FP (the host
-// key fingerprint) and SSH_ROOT.
+// sshd [-legacy] [-keys TYPE,TYPE...] starts sshd and sets SSH_URL,
+// SSH_KEY, SSH_FP (the fingerprint of its first host key) and SSH_ROOT;
+// every fingerprint variable has a twin NAME_RE quoted for regexps;
+// with -keys (ssh-keygen types: ed25519, ecdsa, rsa) it has a host key of
+// each type, whose fingerprints are in SSH_FP_ED25519, SSH_FP_ECDSA and
+// SSH_FP_RSA.
 func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
-	legacy := len(args) == 1 && args[0] == "-legacy"
-	s := testservers.StartSSHD(newScriptTB(ts), testservers.SSHOptions{LegacyRSAOnly: legacy})
+	var opts testservers.SSHOptions
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "-legacy":
+			opts.LegacyRSAOnly = true
+		case args[i] == "-keys" && i+1 < len(args):
+			opts.HostKeyTypes = strings.Split(args[i+1], ",")
+			i++
+		default:
+			ts.Fatalf("usage: sshd [-legacy] [-keys TYPE,TYPE...]")
+		}
+	}
+	s := testservers.StartSSHD(newScriptTB(ts), opts)
 	ts.Setenv("SSH_URL", "sftp://"+s.User+"@"+s.Addr)
 	ts.Setenv("SSH_KEY", s.KeyPath)
-	ts.Setenv("SSH_FP", s.HostKeyFingerprint)
 	ts.Setenv("SSH_ROOT", s.Root)
+	// Fingerprints hold '+': each has a twin quoted for regular expressions.
+	fps := map[string]string{"SSH_FP": s.HostKeyFingerprint}
+	for typ, k := range s.HostKeys {
+		fps["SSH_FP_"+strings.ToUpper(typ)] = ssh.FingerprintSHA256(k)
+	}
+	for name, fp := range fps {
+		ts.Setenv(name, fp)
+		ts.Setenv(name+"_RE", regexp.QuoteMeta(fp))
+	}
 }
 
 // mkset ENV PARTS DIR writes a signed set of PARTS parts of the

@@ -26,11 +26,11 @@ func runSign(env *cliEnv, args []string) error {
 	var cf credentialFlags
 	cf.register(fset)
 	var opts signer.PrepareOptions
-	fset.BoolVar(&opts.SignTest, "sign-test", false, "sign test (T) and simulation (S) files too")
-	fset.BoolVar(&opts.ConvertCRLF, "crlf", false, "convert bare LF line endings to CRLF before signing (the original is kept)")
-	fset.BoolVar(&opts.Split, "split", false, "split a file over 200 MB into parts")
-	fset.BoolVar(&opts.SingleLine, "single-line", false, "write the FS as one base64 line")
-	fset.BoolVar(&opts.Force, "force", false, "replace existing FS and GO files")
+	fset.BoolVar(&opts.SignTest, "sign-test", false, "sign test (T) and simulation (S) files too (by default only production files get an FS)")
+	fset.BoolVar(&opts.ConvertCRLF, "crlf", false, "convert bare LF line endings to CRLF before signing, so the signature verifies as the transfer point checks it (the original is kept)")
+	fset.BoolVar(&opts.Split, "split", false, "split a file over 200 MB into parts (at most 9) before signing")
+	fset.BoolVar(&opts.SingleLine, "single-line", false, "write the FS as one base64 line instead of 64-character lines joined by CRLF")
+	fset.BoolVar(&opts.Force, "force", false, "replace FS and GO files that already exist")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err

@@ -21,6 +21,10 @@ func init() {
 	})
 }
 
+// moduleSearch is where --pkcs11 auto looks for modules; nil is the
+// system's places. The transcript tests point it at temporary folders.
+var moduleSearch *signer.ModuleSearch
+
 // tokenFlags are the flags that choose a key on a PKCS#11 token.
 type tokenFlags struct {
 	module  string // "auto" or a module path; empty when no token is used
@@ -30,10 +34,10 @@ type tokenFlags struct {
 }
 
 func (t *tokenFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.module, "pkcs11", "", "sign with a PKCS#11 token: auto (Belgian eID) or a module path")
-	fs.StringVar(&t.token, "token", "", "token label, when several tokens are present")
-	fs.StringVar(&t.key, "key", "", "key label, when the token has several keys")
-	fs.StringVar(&t.pinFile, "pin-file", "", "read the token PIN from FILE")
+	fs.StringVar(&t.module, "pkcs11", "", "use a PKCS#11 token: auto (the Belgian eID module, then the other modules found) or the path of a `MODULE`")
+	fs.StringVar(&t.token, "token", "", "choose the token by its `LABEL` (BELPIC for an eID) or serial number, when several are present")
+	fs.StringVar(&t.key, "key", "", "choose the key by its `LABEL` (default: Signature, or the only key that can sign)")
+	fs.StringVar(&t.pinFile, "pin-file", "", "read the token PIN from the first line of `FILE` (or set EXPEDITOR_PIN; without either, it is asked in a terminal when the token needs it)")
 }
 
 // options turns the flags into signer options. A module given as a
@@ -52,6 +56,7 @@ func (t *tokenFlags) options(env *cliEnv, prompt bool) (signer.TokenOptions, err
 		mod = abs
 	}
 	return signer.TokenOptions{
+		Search: moduleSearch,
 		Module: mod,
 		Token:  t.token,
 		Key:    t.key,
@@ -119,6 +124,8 @@ func tokenHint(err error) error {
 		return withHint(err, "choose the key with --key LABEL. Nothing was written")
 	case errors.Is(err, signer.ErrKeyNotFound):
 		return withHint(err, "give the label of one of the token's keys with --key, or leave --key out; %s", list)
+	case errors.Is(err, signer.ErrNoToken):
+		// Only free slots: choosing another token would not help.
 	case errors.Is(err, signer.ErrAmbiguousToken), errors.Is(err, signer.ErrTokenNotFound):
 		return withHint(err, "choose the token with --token LABEL; %s", list)
 	case errors.Is(err, signer.ErrPINRequired):
@@ -148,74 +155,97 @@ func runTokens(env *cliEnv, args []string) error {
 		return err
 	}
 	opts.Notify = nil
-	slots, err := signer.ListTokens(context.Background(), opts)
+	reports, err := signer.ListModules(context.Background(), opts)
 	if err != nil {
 		return tokenHint(err)
 	}
-	if len(slots) == 0 {
-		return withHint(signer.ErrNoReader, "connect the card reader, wait a few seconds, and try again")
-	}
-	if t.token != "" {
-		// Only the chosen token is listed, not the other readers.
-		var found []signer.Slot
-		for _, s := range slots {
-			if s.Token != nil {
-				found = append(found, s)
-			}
-		}
-		if len(found) == 0 {
-			return tokenHint(fmt.Errorf("%w: no token %q", signer.ErrTokenNotFound, t.token))
-		}
-		slots = found
-	}
 	w := env.stdout
-	module := ""
-	for _, s := range slots {
-		if s.Module != module {
-			module = s.Module
-			fmt.Fprintf(w, "module: %s\n", module)
-		}
-		if s.Token == nil {
-			fmt.Fprintf(w, "  reader: %s: no card\n", s.Reader)
-			continue
-		}
-		tok := s.Token
-		fmt.Fprintf(w, "  reader: %s\n", s.Reader)
-		fmt.Fprintf(w, "    token: %q, serial %s, %s %s\n", tok.Label, tok.Serial, tok.Manufacturer, tok.Model)
-		fmt.Fprintf(w, "    PIN: %s\n", pinWords(tok))
-		if s.Err != nil {
-			fmt.Fprintf(w, "    error: %s\n", s.Err)
-			continue
-		}
-		shown := map[string]bool{}
-		for _, k := range tok.Keys {
-			extra := ""
-			if k.AlwaysAuthenticate {
-				extra = ", PIN for every signature"
-			}
-			fmt.Fprintf(w, "    key: %s%s\n", k.Describe(), extra)
-			if k.Certificate == nil {
-				fmt.Fprintln(w, "      no certificate")
+	found := false
+	for _, r := range reports {
+		// Every module tried is listed, with what it found.
+		fmt.Fprintf(w, "module: %s%s: %s\n", r.Path, moduleOrigin(r.ModuleCandidate), moduleStatus(r))
+		for _, s := range r.Slots {
+			if s.Token == nil {
+				if t.token != "" {
+					continue // only the chosen token is listed
+				}
+				if s.Free {
+					fmt.Fprintf(w, "  slot: %s: free, no token initialised\n", s.Reader)
+				} else {
+					fmt.Fprintf(w, "  reader: %s: no card\n", s.Reader)
+				}
 				continue
 			}
-			shown[string(k.Certificate.Cert.Raw)] = true
-			printCert(env, "      certificate", *k.Certificate)
-		}
-		for _, c := range tok.Certificates {
-			if !shown[string(c.Cert.Raw)] {
-				printCert(env, "    other certificate", c)
-			}
-		}
-		switch {
-		case tok.LoginRequired && !tok.LoggedIn:
-			fmt.Fprintln(w, "    note: the token shows its private keys only after login: set EXPEDITOR_PIN or use --pin-file FILE to list them")
-		case tok.DefaultKey != "":
-			fmt.Fprintf(w, "    signs with: %q\n", tok.DefaultKey)
-		case tok.DefaultErr != nil:
-			fmt.Fprintf(w, "    signs with: no default key: %s\n", tok.DefaultErr)
+			found = true
+			printToken(env, s)
 		}
 	}
+	if t.token != "" && !found {
+		return tokenHint(fmt.Errorf("%w: no token %q", signer.ErrTokenNotFound, t.token))
+	}
+	if err := signer.NoTokenError(reports); err != nil {
+		return tokenHint(err)
+	}
 	return nil
+}
+
+// moduleOrigin says where a module was found: the eID middleware's
+// place, a p11-kit registration, or the --pkcs11 path.
+func moduleOrigin(m signer.ModuleCandidate) string {
+	switch {
+	case m.EID:
+		return " (Belgian eID middleware)"
+	case strings.HasSuffix(m.Source, ".module"):
+		return " (p11-kit: " + m.Name + ")"
+	}
+	return ""
+}
+
+func moduleStatus(r signer.ModuleReport) string {
+	if r.Err != nil {
+		return "cannot be loaded: " + r.Err.Error()
+	}
+	return r.Status()
+}
+
+// printToken lists a token's keys and certificates, and the key sign uses.
+func printToken(env *cliEnv, s signer.Slot) {
+	w := env.stdout
+	tok := s.Token
+	fmt.Fprintf(w, "  reader: %s\n", s.Reader)
+	fmt.Fprintf(w, "    token: %q, serial %s, %s %s\n", tok.Label, tok.Serial, tok.Manufacturer, tok.Model)
+	fmt.Fprintf(w, "    PIN: %s\n", pinWords(tok))
+	if s.Err != nil {
+		fmt.Fprintf(w, "    error: %s\n", s.Err)
+		return
+	}
+	shown := map[string]bool{}
+	for _, k := range tok.Keys {
+		extra := ""
+		if k.AlwaysAuthenticate {
+			extra = ", PIN for every signature"
+		}
+		fmt.Fprintf(w, "    key: %s%s\n", k.Describe(), extra)
+		if k.Certificate == nil {
+			fmt.Fprintln(w, "      no certificate")
+			continue
+		}
+		shown[string(k.Certificate.Cert.Raw)] = true
+		printCert(env, "      certificate", *k.Certificate)
+	}
+	for _, c := range tok.Certificates {
+		if !shown[string(c.Cert.Raw)] {
+			printCert(env, "    other certificate", c)
+		}
+	}
+	switch {
+	case tok.LoginRequired && !tok.LoggedIn:
+		fmt.Fprintln(w, "    note: the token shows its private keys only after login: set EXPEDITOR_PIN or use --pin-file FILE to list them")
+	case tok.DefaultKey != "":
+		fmt.Fprintf(w, "    signs with: %q\n", tok.DefaultKey)
+	case tok.DefaultErr != nil:
+		fmt.Fprintf(w, "    signs with: no default key: %s\n", tok.DefaultErr)
+	}
 }
 
 func pinWords(t *signer.TokenInfo) string {

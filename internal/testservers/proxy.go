@@ -116,15 +116,30 @@ func (p *Proxy) serve(l net.Listener, target string) {
 		p.mu.Lock()
 		p.conns[c], p.conns[s] = true, true
 		p.mu.Unlock()
-		go func() { io.Copy(c, s); c.Close() }()
-		go p.forward(c, s)
+		// Each direction half-closes its end when its source ends; both
+		// connections close once both directions are done. Closing a
+		// connection whose peer still sends makes a reset that loses data
+		// (the TLS 1.3 upload tail), so the proxy must not do it either.
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			io.Copy(c, s)
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.CloseWrite()
+			}
+		}()
+		go func() { defer wg.Done(); p.forward(c, s) }()
+		go func() {
+			wg.Wait()
+			c.Close()
+			s.Close()
+		}()
 	}
 }
 
 // forward copies client to server, applying the cut rules.
 func (p *Proxy) forward(c, s net.Conn) {
-	defer s.Close()
-	defer c.Close()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := c.Read(buf)
@@ -132,6 +147,8 @@ func (p *Proxy) forward(c, s net.Conn) {
 			chunk, cut := p.account(buf[:n])
 			if len(chunk) > 0 {
 				if _, werr := s.Write(chunk); werr != nil {
+					c.Close()
+					s.Close()
 					return
 				}
 			}

@@ -24,6 +24,10 @@ type SSHOptions struct {
 	PEM bool
 	// Passphrase encrypts the client key.
 	Passphrase string
+	// HostKeyTypes are the host key types the server has, as ssh-keygen -t
+	// names them (ed25519, rsa, ecdsa); default: ed25519 only. The first
+	// is HostKey.
+	HostKeyTypes []string
 }
 
 // SSHServer is a running sshd offering only SFTP.
@@ -33,7 +37,8 @@ type SSHServer struct {
 	KeyPath            string // the client's private key (KeyPath.pub is its public key)
 	HostKeyFingerprint string // SHA256:… of the server's only host key
 	HostKey            ssh.PublicKey
-	Root               string // the SFTP start folder, holding IN, INTEST, … (see Folders)
+	HostKeys           map[string]ssh.PublicKey // by ssh-keygen type (ed25519, rsa, ecdsa)
+	Root               string                   // the SFTP start folder, holding IN, INTEST, … (see Folders)
 }
 
 // StartSSHD starts sshd for the test. The SFTP session starts in Root,
@@ -53,15 +58,27 @@ func StartSSHD(t testing.TB, opts SSHOptions) *SSHServer {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hostKey := filepath.Join(dir, "host_ed25519")
-	run(t, keygen, "-q", "-t", "ed25519", "-N", "", "-f", hostKey)
-	pub, err := os.ReadFile(hostKey + ".pub")
-	if err != nil {
-		t.Fatal(err)
+	types := opts.HostKeyTypes
+	if len(types) == 0 {
+		types = []string{"ed25519"}
 	}
-	if s.HostKey, _, _, _, err = ssh.ParseAuthorizedKey(pub); err != nil {
-		t.Fatal(err)
+	s.HostKeys = map[string]ssh.PublicKey{}
+	var hostKeyLines []string
+	for _, typ := range types {
+		hostKey := filepath.Join(dir, "host_"+typ)
+		run(t, keygen, "-q", "-t", typ, "-N", "", "-f", hostKey)
+		pub, err := os.ReadFile(hostKey + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, _, _, _, err := ssh.ParseAuthorizedKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.HostKeys[typ] = k
+		hostKeyLines = append(hostKeyLines, "HostKey "+hostKey)
 	}
+	s.HostKey = s.HostKeys[types[0]]
 	s.HostKeyFingerprint = ssh.FingerprintSHA256(s.HostKey)
 	bits := opts.KeyBits
 	if bits == 0 {
@@ -80,17 +97,17 @@ func StartSSHD(t testing.TB, opts SSHOptions) *SSHServer {
 	if err := os.WriteFile(authKeys, clientPub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	conf := []string{
-		"ListenAddress 127.0.0.1",
-		"HostKey " + hostKey,
-		"PidFile " + filepath.Join(dir, "sshd.pid"),
-		"AuthorizedKeysFile " + authKeys,
+	conf := append([]string{
+		"ListenAddress 127.0.0.1"}, hostKeyLines...)
+	conf = append(conf,
+		"PidFile "+filepath.Join(dir, "sshd.pid"),
+		"AuthorizedKeysFile "+authKeys,
 		"StrictModes no", "UsePAM no", "PermitRootLogin prohibit-password",
 		"PasswordAuthentication no", "KbdInteractiveAuthentication no", "PubkeyAuthentication yes",
 		"Subsystem sftp internal-sftp",
-		"ForceCommand internal-sftp -d " + s.Root,
+		"ForceCommand internal-sftp -d "+s.Root,
 		"LogLevel VERBOSE",
-	}
+	)
 	if opts.LegacyRSAOnly {
 		conf = append(conf, "PubkeyAcceptedAlgorithms ssh-rsa")
 	}

@@ -1,8 +1,11 @@
 // Package testservers starts real transfer-point stand-ins for tests:
-// vsftpd (FTP and explicit FTPS) and OpenSSH's sshd (SFTP), each on free
+// vsftpd, ProFTPD and Pure-FTPd (FTP and explicit FTPS) and OpenSSH's sshd (SFTP), each on free
 // loopback ports with its own configuration, users and folders, plus a TCP
 // proxy that can cut connections to test failures. Every server is
 // stopped and cleaned up when its test ends.
+//
+// ProFTPD and Pure-FTPd, whose Debian packages conflict with vsftpd, run
+// from where scripts/deps.sh test unpacks them (CacheDir).
 //
 // The servers need root (vsftpd logs in real local users; sshd needs its
 // privilege separation). Without root or the binaries the tests are

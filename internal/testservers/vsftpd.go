@@ -22,12 +22,22 @@ import (
 // FTPOptions choose the kind of FTP server.
 type FTPOptions struct {
 	// TLS makes the server require explicit TLS (AUTH TLS) for the login
-	// and the data, with vsftpd's default require_ssl_reuse=YES.
+	// and the data, and data connections that resume the control
+	// connection's TLS session (vsftpd's require_ssl_reuse=YES, ProFTPD's
+	// default).
 	TLS bool
+	// TLSVersion limits the server to one TLS version, "1.2" or "1.3"
+	// (ProFTPD only); empty offers what the server's OpenSSL offers, TLS
+	// 1.3 included.
+	TLSVersion string
+	// NoSessionTickets makes ProFTPD resume TLS 1.2 sessions by session
+	// ID only (its TLSSessionTickets default), which Go's TLS cannot do.
+	NoSessionTickets bool
 }
 
-// FTPServer is a running vsftpd.
+// FTPServer is a running vsftpd, ProFTPD or Pure-FTPd.
 type FTPServer struct {
+	Kind     string // vsftpd, proftpd or pure-ftpd
 	Addr     string // 127.0.0.1:PORT
 	User     string // a throwaway local user, 8–17 letters and digits
 	Password string // follows the Chaman rules
@@ -37,6 +47,27 @@ type FTPServer struct {
 	CAFile    string
 	CertPool  *x509.CertPool
 	PasvPorts []int // the passive data ports, for a Proxy
+	// LogFiles are the server's logs (protocol, transfers, TLS).
+	LogFiles []string
+}
+
+// Log returns the server's logs so far.
+func (s *FTPServer) Log() string {
+	var b strings.Builder
+	for _, f := range s.LogFiles {
+		data, _ := os.ReadFile(f)
+		fmt.Fprintf(&b, "== %s\n%s", filepath.Base(f), data)
+	}
+	return b.String()
+}
+
+// logOnFailure shows the server's logs when the test fails.
+func (s *FTPServer) logOnFailure(t testing.TB) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s logs:\n%s", s.Kind, s.Log())
+		}
+	})
 }
 
 // Port is the control port.
@@ -51,21 +82,15 @@ func (s *FTPServer) Port() int {
 func StartVsftpd(t testing.TB, opts FTPOptions) *FTPServer {
 	t.Helper()
 	bin := need(t, "vsftpd", true)
+	if opts.TLSVersion != "" {
+		t.Fatal("vsftpd tests take the TLS versions vsftpd offers; TLSVersion is for ProFTPD")
+	}
 	need(t, "useradd", true)
 	dir := publicTempDir(t, "vsftpd-")
 	root := filepath.Join(dir, "home")
 	makeFolders(t, root)
-	var rnd [4]byte
-	rand.Read(rnd[:])
-	s := &FTPServer{
-		User:     fmt.Sprintf("xt%08d", new(big.Int).SetBytes(rnd[:]).Int64()%100000000),
-		Password: "Xp;" + hex.EncodeToString(rnd[:]) + "=",
-		Root:     root,
-	}
-	addUser(t, s.User, s.Password, root)
-	if err := exec.Command("chown", "-R", s.User, root).Run(); err != nil {
-		t.Fatalf("chown: %v", err)
-	}
+	s := newFTPUser(t, root)
+	s.Kind = "vsftpd"
 	// vsftpd needs an empty folder, owned by root and not writable, to
 	// chroot its unprivileged helpers into. The package's default
 	// (/run/vsftpd/empty) only exists once its service has started, which
@@ -80,7 +105,7 @@ func StartVsftpd(t testing.TB, opts FTPOptions) *FTPServer {
 		"anonymous_enable=NO", "local_enable=YES", "write_enable=YES", "local_umask=022",
 		"local_root=" + root, "check_shell=NO", "pam_service_name=vsftpd",
 		"seccomp_sandbox=NO", "pasv_enable=YES",
-		"vsftpd_log_file=" + filepath.Join(dir, "vsftpd.log"), "log_ftp_protocol=YES",
+		"vsftpd_log_file=" + filepath.Join(dir, "vsftpd.log"), "log_ftp_protocol=YES", "debug_ssl=YES",
 		"xferlog_enable=YES", "dual_log_enable=YES",
 	}
 	if opts.TLS {
@@ -104,18 +129,32 @@ func StartVsftpd(t testing.TB, opts FTPOptions) *FTPServer {
 		}
 		d := startDaemon(t, bin, cfgFile)
 		if lastErr = d.waitBanner(s.Addr, "220"); lastErr == nil {
-			t.Cleanup(func() {
-				if t.Failed() {
-					b, _ := os.ReadFile(filepath.Join(dir, "vsftpd.log"))
-					t.Logf("vsftpd log:\n%s", b)
-				}
-			})
+			s.LogFiles = []string{filepath.Join(dir, "vsftpd.log")}
+			s.logOnFailure(t)
 			return s
 		}
 		d.cmd.Process.Kill()
 	}
 	t.Fatalf("vsftpd did not start: %v", lastErr)
 	return nil
+}
+
+// newFTPUser creates a local user whose folder is root, with the
+// transfer point's folders in it, owned by the user.
+func newFTPUser(t testing.TB, root string) *FTPServer {
+	t.Helper()
+	var rnd [4]byte
+	rand.Read(rnd[:])
+	s := &FTPServer{
+		User:     fmt.Sprintf("xt%08d", new(big.Int).SetBytes(rnd[:]).Int64()%100000000),
+		Password: "Xp;" + hex.EncodeToString(rnd[:]) + "=",
+		Root:     root,
+	}
+	addUser(t, s.User, s.Password, root)
+	if err := exec.Command("chown", "-R", s.User, root).Run(); err != nil {
+		t.Fatalf("chown: %v", err)
+	}
+	return s
 }
 
 // addUser creates a local user with no home of its own, removed when the

@@ -57,14 +57,14 @@ func (s *Server) received(user, folder, name string) {
 	n, err := batch.ParseName(name)
 	switch {
 	case err != nil:
-		code, reason := 129, err.Error()
+		code, reason := batch.CodeWrongPrefix, err.Error()
 		var ne *batch.NameError
 		if errors.As(err, &ne) {
 			code, reason = ne.Code, ne.Reason
 		}
 		s.answer(acct, folder, env, name, nil, []Problem{{code, name, reason}})
 	case n.IsReply():
-		s.answer(acct, folder, env, name, nil, []Problem{{129, name, "FO and CO files come from the transfer point; a sender drops FI, FS and GO files"}})
+		s.answer(acct, folder, env, name, nil, []Problem{{batch.CodeWrongPrefix, name, "FO and CO files come from the transfer point; a sender drops FI, FS and GO files"}})
 	case n.Prefix == batch.TD:
 		s.cancel(acct, folder, n)
 	case n.Prefix == batch.GO:
@@ -119,15 +119,6 @@ func (s *Server) members(user string, n batch.Name) []member {
 	return ms
 }
 
-// Codes for files in the wrong folder. The public pages list 118, 119 and
-// 257 together as "wrong folder" without saying which is which; the
-// practice point uses 118 for an FI, 119 for a GO and 257 for an FS.
-const (
-	codeFIWrongFolder = 118
-	codeGOWrongFolder = 119
-	codeFSWrongFolder = 257
-)
-
 // checkSet runs the transfer point's checks on the set of a GO that has
 // just arrived, answers, and puts the set's files aside.
 func (s *Server) checkSet(acct account, folder string, env batch.Environment, goName batch.Name) {
@@ -143,14 +134,14 @@ func (s *Server) checkSet(acct account, folder string, env batch.Environment, go
 		}
 	}
 	if folder != goName.Env.UploadFolder() {
-		add(codeGOWrongFolder, gn, "a GO of environment %s belongs in %s, not in %s", goName.Env, goName.Env.UploadFolder(), folder)
+		add(batch.WrongFolderCode(goName.Env), gn, "a GO of environment %s belongs in %s, not in %s", goName.Env, goName.Env.UploadFolder(), folder)
 	}
 	if acct.sender != "" && goName.Sender != acct.sender {
-		add(108, gn, "sender %s cannot drop files in the account of sender %s", goName.Sender, acct.sender)
+		add(batch.CodeSenderNotFolderOwner, gn, "sender %s cannot drop files in the account of sender %s", goName.Sender, acct.sender)
 	}
 	key := usedKey(goName)
 	if prev, ok := s.st.Used[key]; ok {
-		add(133, gn, "the sequence number %s of %s in environment %s was already used (by %s); give the declaration a new name", goName.Seq, goName.Date, goName.Env, prev)
+		add(batch.CodeNameAlreadySent, gn, "the sequence number %s of %s in environment %s was already used (by %s); give the declaration a new name", goName.Seq, goName.Date, goName.Env, prev)
 	}
 
 	ms := s.members(acct.user, goName)
@@ -159,19 +150,17 @@ func (s *Server) checkSet(acct account, folder string, env batch.Environment, go
 	for _, m := range ms {
 		mn := m.name.String()
 		if m.name.Parts != goName.Parts {
-			code := 123
+			code := batch.CodeFIPartNumbering
 			if m.name.Prefix == batch.FS {
-				code = 124
+				code = batch.CodeFSPartNumbering
 			}
 			add(code, mn, "its number of parts (%d) is not the GO's (%d)", m.name.Parts, goName.Parts)
 			continue
 		}
+		// The wrong-folder code goes by the environment of the name,
+		// whatever the kind of file: 118 for R, 119 for T, 257 for S.
 		if m.folder != goName.Env.UploadFolder() {
-			code := codeFIWrongFolder
-			if m.name.Prefix == batch.FS {
-				code = codeFSWrongFolder
-			}
-			add(code, mn, "a file of environment %s belongs in %s, not in %s", goName.Env, goName.Env.UploadFolder(), m.folder)
+			add(batch.WrongFolderCode(goName.Env), mn, "a file of environment %s belongs in %s, not in %s", goName.Env, goName.Env.UploadFolder(), m.folder)
 		}
 		if m.name.Prefix == batch.FI {
 			fis[m.name.Part] = append(fis[m.name.Part], m)
@@ -198,13 +187,13 @@ func (s *Server) checkSet(acct account, folder string, env batch.Environment, go
 		}
 	}
 	if len(missingFI) > 0 {
-		add(120, gn, "the set needs exactly one FI for each of its %d parts; missing or doubled: %s", goName.Parts, strings.Join(missingFI, ", "))
+		add(batch.CodeFICount, gn, "the set needs exactly one FI for each of its %d parts; missing or doubled: %s", goName.Parts, strings.Join(missingFI, ", "))
 	}
 	if len(missingFS) > 0 {
-		add(122, gn, "the set needs exactly one FS for each of its %d parts; missing or doubled: %s", goName.Parts, strings.Join(missingFS, ", "))
+		add(batch.CodeFSCount, gn, "the set needs exactly one FS for each of its %d parts; missing or doubled: %s", goName.Parts, strings.Join(missingFS, ", "))
 	}
 	if len(extraFS) > 0 {
-		add(121, extraFS[0], "an FS is not allowed in environment %s (%s); send the set without signature files", goName.Env, strings.Join(extraFS, ", "))
+		add(batch.CodeFSNotAllowed, extraFS[0], "an FS is not allowed in environment %s (%s); send the set without signature files", goName.Env, strings.Join(extraFS, ", "))
 	}
 	for i := 1; i <= goName.Parts; i++ {
 		if len(fis[i]) != 1 {
@@ -212,14 +201,14 @@ func (s *Server) checkSet(acct account, folder string, env batch.Environment, go
 		}
 		fi := fis[i][0]
 		if fi.size == 0 {
-			add(134, fi.name.String(), "the declaration file is empty")
+			add(batch.CodeNoData, fi.name.String(), "the declaration file is empty")
 			continue
 		}
 		if !signRequired || len(fss[i]) != 1 {
 			continue
 		}
 		if err := verifySignature(fi.path, fss[i][0].path); err != nil {
-			add(125, fss[i][0].name.String(), "the signature does not match %s: %v", fi.name, err)
+			add(batch.CodeInvalidSignature, fss[i][0].name.String(), "the signature does not match %s: %v", fi.name, err)
 		}
 	}
 	moves := map[string]string{}

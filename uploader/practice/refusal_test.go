@@ -70,17 +70,28 @@ func TestRefusals(t *testing.T) {
 		{code: 113, files: []upload{{"INTEST", "GO.DMFA.123456." + today + ".0000A.T.1", noData}}, answer: "GO.DMFA.123456." + today + ".0000A.T.1"},
 		{code: 127, files: []upload{{"INTEST", "GO.DMFA.123456." + today + ".00000.T.1", noData}}, answer: "GO.DMFA.123456." + today + ".00000.T.1"},
 		{code: 117, files: []upload{{"INTEST", name("GO", "X.1"), noData}}, answer: name("GO", "X.1")},
-		{code: 114, files: []upload{{"INTEST", name("GO", "T.A"), noData}}, answer: name("GO", "T.A")},
-		{code: 115, files: []upload{{"INTEST", name("GO", "T.12"), noData}}, answer: name("GO", "T.12")},
+		{code: 144, files: []upload{{"INTEST", name("GO", ".1"), noData}}, answer: name("GO", ".1")},
+		// 114: the number of parts is not one character; 115: not numeric.
+		{code: 114, files: []upload{{"INTEST", name("GO", "T.12"), noData}}, answer: name("GO", "T.12")},
+		{code: 115, files: []upload{{"INTEST", name("GO", "T.A"), noData}}, answer: name("GO", "T.A")},
 		{code: 116, files: []upload{{"INTEST", name("GO", "T.0"), noData}}, answer: name("GO", "T.0")},
-		{code: 128, files: []upload{{"INTEST", name("FI", "T.1.A"), decl}}, answer: name("FI", "T.1.A")},
-		// A test set with its FI in the production folder.
-		{code: 118, files: []upload{{"IN", name("FI", "T.1.1"), decl}, {"INTEST", name("GO", "T.1"), noData}}, answer: name("GO", "T.1")},
-		// A test set whose GO went to the production folder: the answer
-		// comes in the reply folder of the folder it was dropped in.
-		{code: 119, files: []upload{{"INTEST", name("FI", "T.1.1"), decl}, {"IN", name("GO", "T.1"), noData}}, answer: name("GO", "T.1"), replyIn: "OUT"},
+		{code: 123, files: []upload{{"INTEST", name("FI", "T.1.A"), decl}}, answer: name("FI", "T.1.A")},
+		// The wrong-folder codes go by the environment letter of the name,
+		// whatever the file: 118 an R file not in IN, 119 a T file not in
+		// INTEST, 257 an S file not in INTEST-S.
 		// A production set whose FS went to the test folder.
-		{code: 257, files: []upload{{"IN", name("FI", "R.1.1"), decl}, {"INTEST", name("FS", "R.1.1"), nil}, {"IN", name("GO", "R.1"), noData}}, answer: name("GO", "R.1"), replyIn: "OUT"},
+		{code: 118, files: []upload{{"IN", name("FI", "R.1.1"), decl}, {"INTEST", name("FS", "R.1.1"), nil}, {"IN", name("GO", "R.1"), noData}}, answer: name("GO", "R.1"), replyIn: "OUT"},
+		// A production set whose GO went to the test folder: the answer
+		// comes in the reply folder of the folder it was dropped in.
+		{code: 118, files: []upload{{"IN", name("FI", "R.1.1"), decl}, {"IN", name("FS", "R.1.1"), nil}, {"INTEST", name("GO", "R.1"), noData}}, answer: name("GO", "R.1")},
+		// A test set with its FI in the production folder.
+		{code: 119, files: []upload{{"IN", name("FI", "T.1.1"), decl}, {"INTEST", name("GO", "T.1"), noData}}, answer: name("GO", "T.1")},
+		// A test set whose GO went to the production folder.
+		{code: 119, files: []upload{{"INTEST", name("FI", "T.1.1"), decl}, {"IN", name("GO", "T.1"), noData}}, answer: name("GO", "T.1"), replyIn: "OUT"},
+		// A simulation set with its FI in the test folder.
+		{code: 257, files: []upload{{"INTEST", name("FI", "S.1.1"), decl}, {"INTEST-S", name("GO", "S.1"), noData}}, answer: name("GO", "S.1"), replyIn: "OUTTEST-S"},
+		// A simulation set whose GO went to the production folder.
+		{code: 257, files: []upload{{"INTEST-S", name("FI", "S.1.1"), decl}, {"IN", name("GO", "S.1"), noData}}, answer: name("GO", "S.1"), replyIn: "OUT"},
 		{code: 108, user: AccountFor("654321"), files: testSet(), answer: name("GO", "T.1")},
 		{code: 120, files: []upload{{"INTEST", name("FI", "T.2.1"), decl}, {"INTEST", name("GO", "T.2"), noData}}, answer: name("GO", "T.2")},
 		{code: 121, files: []upload{{"INTEST", name("FI", "T.1.1"), decl}, {"INTEST", name("FS", "T.1.1"), nil}, {"INTEST", name("GO", "T.1"), noData}}, answer: name("GO", "T.1")},
@@ -106,8 +117,11 @@ func TestRefusals(t *testing.T) {
 			tr := dial(t, srv.Server, user, false)
 			drop(t, tr, files)
 			env := batch.Test
-			if tc.replyIn == "OUT" {
+			switch tc.replyIn {
+			case "OUT":
 				env = batch.Production
+			case "OUTTEST-S":
+				env = batch.Simulation
 			}
 			acks, _ := fetchReplies(t, tr, env)
 			a, ok := acks[tc.answer]
@@ -116,6 +130,16 @@ func TestRefusals(t *testing.T) {
 			}
 			if a.Accepted || !slices.Contains(codesOf(a), tc.code) {
 				t.Errorf("acknowledgement of %s: %s, codes %v; want refused with %d", tc.answer, a.Outcome(), codesOf(a), tc.code)
+			}
+			// One meaning per code: a file in the wrong folder gets the
+			// code of its environment only.
+			wrongFolder := []int{batch.CodeProductionFileNotInIN, batch.CodeTestFileNotInINTEST, batch.CodeSimulationFileNotInINTESTS}
+			if slices.Contains(wrongFolder, tc.code) {
+				for _, c := range wrongFolder {
+					if c != tc.code && slices.Contains(codesOf(a), c) {
+						t.Errorf("acknowledgement of %s has codes %v: %d is not the code of its environment", tc.answer, codesOf(a), c)
+					}
+				}
 			}
 		})
 	}
