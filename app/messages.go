@@ -222,7 +222,13 @@ func sendErrorText(se *uploader.SendError) string {
 	if errors.Is(se.Err, context.Canceled) {
 		return lang.L("send.cancelled", map[string]any{"OnServer": on, "Folder": se.Folder})
 	}
-	return lang.L("send.failed", map[string]any{"Error": connectionMessage(se.Err), "OnServer": on, "Folder": se.Folder})
+	args := map[string]any{"Error": connectionMessage(se.Err), "OnServer": on, "Folder": se.Folder}
+	if !se.ResendSafe() {
+		// Sending again as it is would not help (a login, a key, a
+		// permission to fix): do not call it safe.
+		return lang.L("send.failed.notsafe", args)
+	}
+	return lang.L("send.failed", args)
 }
 
 // sentence makes a clause a sentence: capital first letter, final period.

@@ -159,6 +159,11 @@ func explainSendError(err error, f *sendFlags) error {
 	if herr, ok := explainHostKeyError(err); ok {
 		return herr
 	}
+	var se *uploader.SendError
+	if errors.As(err, &se) && se.GOUncertain {
+		// Whatever broke (or Cancel), the GO may be there: that comes first.
+		return withHint(err, "fetch the replies (expeditor replies) before sending again")
+	}
 	switch {
 	case errors.Is(err, uploader.ErrLogin):
 		return withHint(err, "check the user name and password (or key) registered in Chaman; for SFTP, try --ssh-rsa")
@@ -177,12 +182,13 @@ func explainSendError(err error, f *sendFlags) error {
 	case errors.Is(err, context.Canceled):
 		return err
 	}
-	var se *uploader.SendError
-	if errors.As(err, &se) {
-		if se.GOUncertain {
-			return withHint(err, "look at the acknowledgements (expeditor replies) before sending again")
+	if se != nil {
+		switch {
+		case errors.Is(err, uploader.ErrBadSignature):
+			return withHint(err, "sign the declaration again (expeditor sign --force), then send it")
+		case se.ResendSafe():
+			return withHint(err, "send again with the same command when the connection is back")
 		}
-		return withHint(err, "send again with the same command when the connection is back")
 	}
 	return err
 }
@@ -243,6 +249,13 @@ func runSend(env *cliEnv, args []string) error {
 		where = ep.String()
 	}
 	if opts.DryRun {
+		// A send reads each declaration as it leaves; a dry run reads
+		// them here, to say now what the send would find.
+		for _, plan := range plans {
+			if err := plan.VerifyContent(context.Background(), nil); err != nil {
+				return withHint(err, "nothing was sent")
+			}
+		}
 		for _, plan := range plans {
 			fmt.Fprintf(env.stdout, "would send %s to %s, folder %s:\n", plan.Set.Key(), where, plan.Folder)
 			for _, pf := range plan.Files {
