@@ -148,7 +148,7 @@ func VerifyReply(content io.Reader, fsData []byte, roots *x509.CertPool) (*Reply
 			return nil, sigErr("format", "the signature has no message digest")
 		}
 		hasher := h.New()
-		if _, err := hashStream(context.Background(), content, hasher, nil); err != nil {
+		if _, err := readStream(context.Background(), content, nil, hasher, nil); err != nil {
 			return nil, fmt.Errorf("cannot read the reply: %w", err)
 		}
 		computed := hasher.Sum(nil)
