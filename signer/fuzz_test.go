@@ -48,7 +48,7 @@ func FuzzLineEndings(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var c lineCounter
+		var c LineCounter
 		// Several writes, cutting CR LF pairs across them.
 		for i := 0; i < len(data); i += 3 {
 			c.Write(data[i:min(i+3, len(data))])
@@ -60,7 +60,7 @@ func FuzzLineEndings(f *testing.F) {
 			t.Fatal(err)
 		}
 		w.Flush()
-		var c2 lineCounter
+		var c2 LineCounter
 		c2.Write(out.Bytes())
 		after := c2.result()
 		if !after.TextModeSafe {
