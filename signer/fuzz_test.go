@@ -53,7 +53,7 @@ func FuzzLineEndings(f *testing.F) {
 		for i := 0; i < len(data); i += 3 {
 			c.Write(data[i:min(i+3, len(data))])
 		}
-		before := c.result()
+		before := c.Result()
 		var out bytes.Buffer
 		w := bufio.NewWriter(&out)
 		if err := toCRLF(bytes.NewReader(data), w); err != nil {
@@ -62,7 +62,7 @@ func FuzzLineEndings(f *testing.F) {
 		w.Flush()
 		var c2 LineCounter
 		c2.Write(out.Bytes())
-		after := c2.result()
+		after := c2.Result()
 		if !after.TextModeSafe {
 			t.Fatalf("converted %q to %q, which is not text-mode safe: %+v", data, out.Bytes(), after)
 		}
