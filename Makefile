@@ -5,10 +5,11 @@ export PATH := /usr/local/go/bin:$(PATH)
 export GOTOOLCHAIN ?= auto
 export CGO_ENABLED := 1
 GO ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# One version for `expeditor --version` and every package: see scripts/version.sh.
+VERSION ?= $(shell scripts/version.sh 2>/dev/null || echo 0.0.0~dev)
 LDFLAGS := -X github.com/expeditor-be/expeditor/internal/version.Version=$(VERSION)
 
-.PHONY: run test build bench fuzz package deps-run deps-test clean
+.PHONY: run test build bench fuzz package package-check deps-run deps-test clean
 
 run: deps-run build
 	./bin/expeditor
@@ -36,19 +37,34 @@ test: deps-test
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -timeout 30m -tags nogui ./cmd/expeditor
 
-# The Linux archive and the Windows .exe (cross-built with mingw-w64) in dist/.
+# dist/: the .deb packages (desktop and headless), a Linux .tar.xz, the
+# Windows .exe (cross-built with mingw-w64, with icon, version and manifest)
+# and .msi, and SHA256SUMS; see scripts/package.sh. package-check checks
+# them as CI does (as root: it installs and removes the .deb packages).
 package:
-	scripts/package.sh
+	VERSION="$(VERSION)" scripts/package.sh
+
+package-check:
+	VERSION="$(VERSION)" packaging/check.sh
 
 # Speed and memory targets, measured (not asserted in tests).
 bench: deps-test
 	scripts/bench-sign.sh
 	scripts/bench-upload.sh
 	scripts/check-ftps.sh
+	scripts/mem-replies.sh
+
+# Every fuzz target, one after the other, FUZZTIME each (make fuzz
+# FUZZTIME=3m FUZZPARALLEL=2); the counts are in the output.
+FUZZTIME ?= 2m
+FUZZPARALLEL ?= 1
+FUZZ_TARGETS := \
+	batch:FuzzParseName batch:FuzzParseReply batch:FuzzSafeText batch:FuzzCutPoints batch:FuzzJournal \
+	signer:FuzzLoadP12 signer:FuzzVerify signer:FuzzLineEndings \
+	uploader:FuzzParseEndpoint uploader:FuzzUnzipReply uploader:FuzzKnownHosts uploader:FuzzStateFiles
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseName -fuzztime 30s ./batch/
-	$(GO) test -run '^$$' -fuzz FuzzParseReply -fuzztime 30s ./batch/
+	scripts/fuzz.sh $(FUZZTIME) $(FUZZPARALLEL) $(FUZZ_TARGETS)
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist build

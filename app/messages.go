@@ -71,6 +71,10 @@ func explainKnown(err error) (string, bool) {
 		return lang.L("sig.file.wrongpassword"), true
 	case errors.Is(err, signer.ErrNotP12):
 		return lang.L("err.notp12"), true
+	case errors.Is(err, signer.ErrNoPrivateKey):
+		return lang.L("err.nokey"), true
+	case errors.Is(err, signer.ErrP12TooMuchWork):
+		return lang.L("err.p12work"), true
 
 	// Cards and tokens.
 	case errors.Is(err, signer.ErrNoPKCS11):
@@ -113,6 +117,8 @@ func explainKnown(err error) (string, bool) {
 		return lang.L("err.needscrlf"), true
 	case errors.Is(err, signer.ErrTooLarge):
 		return lang.L("err.toolarge"), true
+	case errors.Is(err, batch.ErrLineTooLong):
+		return lang.L("err.linetoolong"), true
 	case errors.Is(err, signer.ErrAlreadyPrepared):
 		return lang.L("err.alreadyprepared", map[string]any{"Name": "FS/GO"}), true
 	case errors.Is(err, signer.ErrChangedAfterSigning):
@@ -190,6 +196,8 @@ func connectionFragment(err error) (string, bool) {
 		return lang.L("conn.fetchincomplete"), true
 	case errors.Is(err, uploader.ErrZipTooLarge):
 		return lang.L("conn.ziptoolarge"), true
+	case errors.Is(err, uploader.ErrReplyTooLarge):
+		return lang.L("conn.replytoolarge"), true
 	case errors.Is(err, context.Canceled):
 		return lang.L("conn.cancelled"), true
 	}
@@ -243,7 +251,13 @@ func sendErrorText(se *uploader.SendError) string {
 	if errors.Is(se.Err, context.Canceled) {
 		return lang.L("send.cancelled", map[string]any{"OnServer": on, "Folder": se.Folder})
 	}
-	return lang.L("send.failed", map[string]any{"Error": connectionMessage(se.Err), "OnServer": on, "Folder": se.Folder})
+	args := map[string]any{"Error": connectionMessage(se.Err), "OnServer": on, "Folder": se.Folder}
+	if !se.ResendSafe() {
+		// Sending again as it is would not help (a login, a key, a
+		// permission to fix): do not call it safe.
+		return lang.L("send.failed.notsafe", args)
+	}
+	return lang.L("send.failed", args)
 }
 
 // sentence makes a clause a sentence: capital first letter, final period.

@@ -108,6 +108,10 @@ func TestExplainTranslated(t *testing.T) {
 		{"endpoint", fmt.Errorf("%w: no host", uploader.ErrEndpoint), ""},
 		{"fetch incomplete", uploader.ErrFetchIncomplete, ""},
 		{"zip too large", uploader.ErrZipTooLarge, ""},
+		{"reply too large", uploader.ErrReplyTooLarge, ""},
+		{"no private key", signer.ErrNoPrivateKey, ""},
+		{"p12 work", signer.ErrP12TooMuchWork, ""},
+		{"line too long", &batch.LineTooLongError{MaxPart: 200e6}, ""},
 		{"connection cancelled", context.Canceled, ""},
 		{"name", &batch.NameError{Name: testFI, Field: "date", Code: 126, Reason: "the date is more than a year old"}, "126"},
 		{"empty declaration", batch.ErrEmptyDeclaration, "134"},
@@ -387,6 +391,7 @@ func TestProfileMessagesTranslated(t *testing.T) {
 	for _, addr := range []string{
 		"ftp.socialsecurity.be", "ftp://u@host name", "http://u@host", "ftp://host", "ftp://u:hunter2@host",
 		"ftp://u@host/IN", "ftp://u@host:99999", "ftp://u@host?colour=blue", "ftp://u@host?ssh-rsa=on", "sftp://u@host?epsv=off",
+		"u@sftp://host",
 	} {
 		_, err := uploader.ParseEndpoint(addr)
 		var ee *uploader.EndpointError

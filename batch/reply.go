@@ -21,7 +21,7 @@ const (
 
 // Limits that keep a damaged or hostile reply from exhausting memory.
 const (
-	MaxReplySize   = 512 << 20 // bytes of XML read from one reply
+	MaxReplySize   = 256 << 20 // bytes of XML read from one reply (unpacked from a CO file at most 256 MB)
 	MaxReplyErrors = 10000     // errors and anomalies kept; more are only counted
 	maxReplyDepth  = 64        // nesting of elements
 	maxFieldLen    = 4096      // characters kept of one text field
@@ -205,7 +205,8 @@ func readReply(name string, r io.Reader) (*Reply, error) {
 	if !ok {
 		return fail("its encoding %q is not one Expeditor reads (UTF-8, ISO-8859-1, ISO-8859-15, windows-1252)", declaredEncoding(head))
 	}
-	d := xml.NewDecoder(&transcoder{src: br, conv: conv})
+	budget := newTokenBudget(&transcoder{src: br, conv: conv})
+	d := xml.NewDecoder(budget)
 	// The input is already UTF-8 by now: accept the declared label as is.
 	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
 		if _, ok := charsetConverter(label); !ok {
@@ -213,8 +214,11 @@ func readReply(name string, r io.Reader) (*Reply, error) {
 		}
 		return in, nil
 	}
-	p := replyParser{rep: &Reply{FileName: name}}
+	p := replyParser{rep: &Reply{FileName: SafeText(name)}, budget: budget}
 	if err := p.run(d); err != nil {
+		if errors.Is(err, errTokenTooLarge) {
+			return nil, fmt.Errorf("%s: %w: %v", name, ErrReplyTooLarge, err)
+		}
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {
 			return fail("its XML is damaged or cut off at line %d (%s)", se.Line, se.Msg)
@@ -229,6 +233,8 @@ func readReply(name string, r io.Reader) (*Reply, error) {
 // block still reads.
 type replyParser struct {
 	rep     *Reply
+	budget  *tokenBudget // the decoder's input, refilled after each token
+	kept    int          // bytes of text kept in rep.Errors
 	stack   []string
 	text    strings.Builder
 	anomaly *ReplyError // the AnomalyReport being read
@@ -240,6 +246,7 @@ func (p *replyParser) run(d *xml.Decoder) error {
 	root := ""
 	for {
 		tok, err := d.Token()
+		p.budget.refill()
 		if err == io.EOF {
 			if root == "" {
 				return errors.New("it holds no XML element")
@@ -265,11 +272,9 @@ func (p *replyParser) run(d *xml.Decoder) error {
 				p.anomaly = &ReplyError{}
 			}
 		case xml.CharData:
-			if p.text.Len()+len(t) <= maxFieldLen {
-				p.text.Write(t)
-			}
+			p.keepText(t)
 		case xml.EndElement:
-			p.end(strings.TrimSpace(p.text.String()))
+			p.end(SafeText(strings.TrimSpace(p.text.String())))
 			p.text.Reset()
 			p.stack = p.stack[:len(p.stack)-1]
 			if len(p.stack) == 0 {
@@ -350,10 +355,15 @@ func (p *replyParser) addError(e ReplyError) {
 	if e.ID == "" && e.Class == "" && len(e.Details) == 0 {
 		return
 	}
-	if len(p.rep.Errors) >= MaxReplyErrors {
+	size := len(e.ID) + len(e.Class)
+	for _, d := range e.Details {
+		size += len(d)
+	}
+	if len(p.rep.Errors) >= MaxReplyErrors || p.kept+size > maxKeptText {
 		p.rep.MoreErrors++
 		return
 	}
+	p.kept += size
 	p.rep.Errors = append(p.rep.Errors, e)
 }
 

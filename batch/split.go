@@ -24,7 +24,7 @@ const OriginalsFolder = "originals"
 // sender, date, sequence number and environment, and moves the original
 // into the originals folder next to it. Cuts fall just after a line feed,
 // so every part is a whole number of lines and a CRLF pair is never cut;
-// only a line longer than maxPart is cut inside. A file no larger than
+// a file with a line longer than maxPart is refused (LineTooLongError). A file no larger than
 // maxPart is left alone and returned as the only part. Either every part
 // is written and the original moved, or nothing changes.
 func Split(path string, maxPart int64) (parts []string, err error) {
@@ -104,6 +104,23 @@ func SplitKeep(path string, maxPart int64) (parts []string, kept string, err err
 	return written, kept, nil
 }
 
+// ErrLineTooLong is wrapped by LineTooLongError.
+var ErrLineTooLong = errors.New("the declaration cannot be split between lines")
+
+// LineTooLongError: the declaration has no line break within one part's
+// size, so it cannot be cut between two lines. Nothing was changed.
+type LineTooLongError struct {
+	Offset  int64 // where the part without a line break begins
+	MaxPart int64
+}
+
+func (e *LineTooLongError) Error() string {
+	return fmt.Sprintf("%v: it has no line break in the %s from byte %d, and a part may hold at most %s; export it with line breaks (one element per line), or split it with the software that made it",
+		ErrLineTooLong, megabytes(e.MaxPart), e.Offset, megabytes(e.MaxPart))
+}
+
+func (e *LineTooLongError) Unwrap() error { return ErrLineTooLong }
+
 // cutPoints returns the offsets 0 = c0 < c1 < … < cK = size of the parts:
 // each cut just after the last line feed that keeps the part within
 // maxPart bytes.
@@ -129,13 +146,9 @@ func cutPoints(f io.ReaderAt, size, maxPart int64) ([]int64, error) {
 			hi = lo
 		}
 		if cut < 0 {
-			// A line longer than a part: cut inside it, but not between
-			// the CR and LF of a pair.
-			cut = end
-			var pair [2]byte
-			if _, err := f.ReadAt(pair[:], end-1); err == nil && pair[0] == '\r' && pair[1] == '\n' && end-1 > start {
-				cut = end - 1
-			}
+			// A line longer than a part: a cut inside it would change
+			// what the transfer point reads (issue 11). Refuse.
+			return nil, &LineTooLongError{Offset: start, MaxPart: maxPart}
 		}
 		cuts = append(cuts, cut)
 		start = cut

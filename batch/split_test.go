@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,23 +74,20 @@ func TestSplitAtLineEnds(t *testing.T) {
 }
 
 func TestSplitLongLine(t *testing.T) {
-	// One line longer than a part: cut inside it, never between CR and LF.
-	data := []byte(strings.Repeat("x", 99) + "\r\n" + strings.Repeat("y", 250) + "\r\n")
-	_, path := writeSplitFile(t, data)
+	// issue 11: one line longer than a part was cut inside. It is refused
+	// and nothing changes.
+	data := []byte(strings.Repeat("x", 98) + "\r\n" + strings.Repeat("y", 250) + "\r\n")
+	dir, path := writeSplitFile(t, data)
 	parts, err := Split(path, 100)
-	if err != nil {
-		t.Fatal(err)
+	var le *LineTooLongError
+	if !errors.As(err, &le) || !errors.Is(err, ErrLineTooLong) || le.Offset != 100 || parts != nil {
+		t.Fatalf("%q, %v", parts, err)
 	}
-	var joined []byte
-	for _, p := range parts {
-		b, _ := os.ReadFile(p)
-		if bytes.HasSuffix(b, []byte("\r")) {
-			t.Errorf("%s ends between CR and LF", filepath.Base(p))
-		}
-		joined = append(joined, b...)
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+		t.Error("the declaration changed")
 	}
-	if !bytes.Equal(joined, data) {
-		t.Error("parts do not concatenate to the original")
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files left: %v", entries)
 	}
 }
 

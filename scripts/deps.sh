@@ -13,8 +13,13 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 test=(openssl softhsm2 vsftpd openssh-server openssh-client curl xvfb xauth time
 	libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23)
 unpacked=(proftpd-core proftpd-mod-crypto pure-ftpd)
-# The Linux archive is .tar.xz; Windows builds cross-compile with mingw-w64.
-package=(xz-utils gcc-mingw-w64-x86-64)
+# make package (scripts/package.sh): xz for the Linux archive; mingw-w64's
+# C compiler for the Windows cross-build and its windres for the icon,
+# version and manifest resources; wixl (msitools) for the .msi. The checks
+# of packaging/check.sh: msiinfo (msitools), wrestool (icoutils),
+# desktop-file-validate (desktop-file-utils).
+package=(xz-utils gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wixl msitools icoutils
+	desktop-file-utils)
 
 case "${1:-run}" in
 run) want=("${build[@]}") ;;

@@ -89,24 +89,43 @@ func SignDetached(r io.Reader, cred Credential, signingTime time.Time) ([]byte, 
 // calls progress (when not nil) with the number of bytes hashed so far.
 // Memory use does not depend on the size of r.
 func SignDetachedContext(ctx context.Context, r io.Reader, cred Credential, signingTime time.Time, progress func(n int64)) ([]byte, error) {
+	h, err := signingDigest(cred)
+	if err != nil {
+		return nil, err
+	}
+	hasher := h.New()
+	if _, err := readStream(ctx, r, nil, hasher, progress); err != nil {
+		return nil, err
+	}
+	return signDigest(ctx, cred, h, hasher.Sum(nil), signingTime)
+}
+
+// signingDigest checks that cred can sign and returns the digest
+// algorithm its key signs with, before anything is read.
+func signingDigest(cred Credential) (crypto.Hash, error) {
 	if cred == nil || cred.Certificate() == nil || cred.Signer() == nil {
-		return nil, errors.New("no certificate to sign with: choose a .p12 file or an eID card")
+		return 0, errors.New("no certificate to sign with: choose a .p12 file or an eID card")
 	}
 	cert, key := cred.Certificate(), cred.Signer()
 	if pub := key.Public(); pub != nil && !samePublicKey(cert.PublicKey, pub) {
-		return nil, errors.New("the private key does not belong to the certificate; choose the certificate that goes with the key")
+		return 0, errors.New("the private key does not belong to the certificate; choose the certificate that goes with the key")
 	}
 	h := DigestFor(cert.PublicKey)
+	if _, err := signatureAlgorithm(cert.PublicKey, h); err != nil {
+		return 0, err
+	}
+	return h, nil
+}
+
+// signDigest returns the DER encoding of a detached CMS SignedData over
+// content whose digest (with h, from signingDigest) is digest.
+func signDigest(ctx context.Context, cred Credential, h crypto.Hash, digest []byte, signingTime time.Time) ([]byte, error) {
+	cert, key := cred.Certificate(), cred.Signer()
 	sigAlg, err := signatureAlgorithm(cert.PublicKey, h)
 	if err != nil {
 		return nil, err
 	}
-
-	hasher := h.New()
-	if _, err := hashStream(ctx, r, hasher, progress); err != nil {
-		return nil, err
-	}
-	attrs, err := signedAttributes(hasher.Sum(nil), signingTime)
+	attrs, err := signedAttributes(digest, signingTime)
 	if err != nil {
 		return nil, err
 	}
@@ -133,13 +152,14 @@ func SignDetachedContext(ctx context.Context, r io.Reader, cred Credential, sign
 	return contentInfo(cert, cred.Chain(), h, embedded, sigAlg, sig)
 }
 
-// hashStream copies r into w, checking ctx and reporting progress between
+// readStream copies r into w, checking ctx and reporting progress between
 // buffers, and returns the number of bytes read. Reading runs one buffer
-// ahead of hashing in its own goroutine, so that on two cores the file is
-// read while the previous megabyte is hashed: hashing is then the only
-// cost, as fast as `openssl dgst`. Memory is a few fixed buffers whatever
-// the size of r.
-func hashStream(ctx context.Context, r io.Reader, w io.Writer, progress func(int64)) (int64, error) {
+// ahead of w in its own goroutine, which also writes each buffer to side
+// (when not nil; a line counter): on two cores the file is read and its
+// line endings checked while the previous buffer is hashed, so hashing is
+// the only cost, as with `openssl dgst`. Memory is a few fixed buffers
+// whatever the size of r. w and side may be nil.
+func readStream(ctx context.Context, r io.Reader, side, w io.Writer, progress func(int64)) (int64, error) {
 	type chunk struct {
 		buf []byte
 		n   int
@@ -165,14 +185,17 @@ func hashStream(ctx context.Context, r io.Reader, w io.Writer, progress func(int
 			if err == io.ErrUnexpectedEOF {
 				err = io.EOF
 			}
+			if side != nil && n > 0 {
+				side.Write(buf[:n]) // counters never fail
+			}
 			full <- chunk{buf, n, err}
 			if err != nil {
 				return
 			}
 		}
 	}()
-	// On every return, stop the reader and wait for it: r belongs to the
-	// caller again once hashStream returns.
+	// On every return, stop the reader and wait for it: r (and side)
+	// belong to the caller again once readStream returns.
 	defer func() {
 		close(stop)
 		for range full {
@@ -185,7 +208,9 @@ func hashStream(ctx context.Context, r io.Reader, w io.Writer, progress func(int
 			return n, fmt.Errorf("signing stopped: %w", err)
 		}
 		if c.n > 0 {
-			w.Write(c.buf[:c.n]) // hashes and counters never fail
+			if w != nil {
+				w.Write(c.buf[:c.n]) // hashes never fail
+			}
 			n += int64(c.n)
 			if progress != nil {
 				progress(n)
@@ -195,7 +220,7 @@ func hashStream(ctx context.Context, r io.Reader, w io.Writer, progress func(int
 		case c.err == io.EOF:
 			return n, nil
 		case c.err != nil:
-			return n, fmt.Errorf("cannot read the file to sign: %w", c.err)
+			return n, fmt.Errorf("cannot read the file: %w", c.err)
 		}
 		free <- c.buf
 	}

@@ -35,10 +35,10 @@ func TestCheckLineEndings(t *testing.T) {
 		// Every way of cutting the input into two writes gives the same
 		// count: the CR of a pair may end one read and its LF start the next.
 		for cut := 0; cut <= len(tc.in); cut++ {
-			var c lineCounter
+			var c LineCounter
 			c.Write([]byte(tc.in[:cut]))
 			c.Write([]byte(tc.in[cut:]))
-			l := c.result()
+			l := c.Result()
 			if l.TextModeSafe != tc.safe || l.Lines != tc.lines || l.CRLF != tc.crlf || l.BareLF != tc.bareLF || l.BareCR != tc.bareCR || l.FirstBadLine != tc.firstBad || l.Size != int64(len(tc.in)) {
 				t.Errorf("%q cut at %d: %+v", tc.in, cut, l)
 				break
@@ -178,14 +178,52 @@ func TestTextModeRuleAgainstOpenSSL(t *testing.T) {
 		if predicted := bytes.Equal(opensslCanonical(in), in); predicted != opensslOK {
 			t.Errorf("input %d (%.40q…): simulation says %v, openssl text mode says %v", i, in, predicted, opensslOK)
 		}
-		var c lineCounter
+		var c LineCounter
 		c.Write(in)
-		le := c.result()
+		le := c.Result()
 		if le.TextModeSafe && !opensslOK {
 			t.Errorf("input %d (%.40q…): TextModeSafe but openssl text mode fails", i, in)
 		}
 		if le.BareLF > 0 && opensslOK {
 			t.Errorf("input %d: has a bare LF but openssl text mode passes", i)
+		}
+	}
+}
+
+// TestCRLFOnlyExact: the fast check says "CRLF only" exactly when the
+// line-by-line count finds no bad line ending, whatever else is around.
+func TestCRLFOnlyExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("a\r\n\x0b\x0c\x01\x00")
+	for i := range 200000 {
+		n := rng.IntN(80)
+		p := make([]byte, n)
+		for j := range p {
+			if rng.IntN(3) == 0 {
+				p[j] = alphabet[rng.IntN(len(alphabet))]
+			} else if j > 0 && p[j-1] == '\r' {
+				p[j] = '\n'
+			} else if rng.IntN(2) == 0 {
+				p[j] = '\r'
+			} else {
+				p[j] = 'x'
+			}
+		}
+		prevCR := i%2 == 0
+		// The exact verdict: no bare LF, and no CR other than a last one
+		// without its LF.
+		want := true
+		for j, b := range p {
+			before := prevCR
+			if j > 0 {
+				before = p[j-1] == '\r'
+			}
+			if b == '\n' && !before || before && b != '\n' {
+				want = false
+			}
+		}
+		if got := crlfOnly(p, prevCR); got != want {
+			t.Fatalf("crlfOnly(%q, %v) = %v, want %v", p, prevCR, got, want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -20,6 +21,10 @@ var ErrWrongPassword = errors.New("the password of the certificate file is not c
 // ErrNotP12 is returned by LoadP12 for a file that is not a .p12/.pfx
 // certificate file.
 var ErrNotP12 = errors.New("this file is not a .p12/.pfx certificate file")
+
+// ErrNoPrivateKey is returned by LoadP12 for a .p12/.pfx file that holds
+// certificates but no private key, so it cannot sign.
+var ErrNoPrivateKey = errors.New("the certificate file holds no private key, so it cannot sign")
 
 // maxP12Size bounds what LoadP12 reads: a certificate file is a few
 // kilobytes; anything huge is the wrong file.
@@ -72,13 +77,27 @@ func LoadP12(path string, password []byte) (Credential, error) {
 		return nil, fmt.Errorf("%s: %w; choose the .p12 or .pfx file exported with your certificate", name, ErrNotP12)
 	}
 
+	if err := checkP12Work(data); err != nil {
+		return nil, fmt.Errorf("%s: %w; export the certificate again from your browser or with OpenSSL", name, err)
+	}
 	key, first, others, err := pkcs12.DecodeChain(data, string(password))
+	if err != nil && len(password) > 0 {
+		// A file without a password (OpenSSL's -nomac, or an empty
+		// password) opens with an empty one, whatever was typed.
+		if k, f, o, err2 := pkcs12.DecodeChain(data, ""); err2 == nil {
+			key, first, others, err = k, f, o, nil
+		}
+	}
 	if err != nil {
 		var notImpl pkcs12.NotImplementedError
 		switch {
 		case errors.Is(err, pkcs12.ErrIncorrectPassword), errors.Is(err, pkcs12.ErrDecryption):
 			// Without a MAC, a wrong password shows up as bad padding.
 			return nil, ErrWrongPassword
+		case strings.Contains(err.Error(), "private key missing"):
+			return nil, fmt.Errorf("%s: %w; export the certificate again together with its private key (Windows: \"Yes, export the private key\"; OpenSSL: openssl pkcs12 -export -inkey KEY -in CERT)", name, ErrNoPrivateKey)
+		case strings.Contains(err.Error(), "certificate missing"):
+			return nil, fmt.Errorf("%s holds a private key but no certificate; export the certificate again together with its private key", name)
 		case errors.As(err, &notImpl):
 			return nil, fmt.Errorf("%s uses a .p12 feature Expeditor cannot read (%v); export the certificate again from your browser or with OpenSSL", name, err)
 		default:

@@ -2,8 +2,13 @@ package signer
 
 import (
 	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -61,6 +66,18 @@ type Prepared struct {
 	// not written yet. (Certificate warnings are not repeated here: see
 	// CheckCertificate.)
 	Notes []Note
+	// Parts lists each declaration part signed, in order, with the
+	// SHA-256 of its bytes as they were read and signed: what Send must
+	// find when it uploads the part.
+	Parts []PreparedPart
+}
+
+// PreparedPart is one declaration part Prepare signed.
+type PreparedPart struct {
+	FI     string // the declaration part's path
+	FS     string // its signature file's path
+	Size   int64  // bytes signed
+	SHA256 string // SHA-256 of the bytes signed, in hex
 }
 
 // Note is one thing Prepare tells the person. Code and Args let the GUI
@@ -89,6 +106,9 @@ type fiItem struct {
 	name batch.Name
 	size int64
 	sign bool // an FS is required
+	// Once read: the digest to sign (with the key's digest algorithm)
+	// and the SHA-256 of the bytes read.
+	sum, sha256 []byte
 }
 
 // undoStack runs the undo steps of the changes made so far, newest first.
@@ -164,8 +184,34 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 		}
 	}
 
-	// Convert line endings, then split: both keep the original and can be
-	// undone.
+	// Read each declaration part once: its line endings are checked and it
+	// is hashed in the same read. A part that is not CRLF throughout is
+	// refused, or converted (and hashed as it is written); a declaration
+	// over the part size is split, and each part read once. Conversions and
+	// splits keep the original and can be undone. Nothing is signed until
+	// every part is read, so a card is not asked to sign for nothing.
+	var h crypto.Hash
+	if needSign {
+		if h, err = signingDigest(cred); err != nil {
+			return nil, err
+		}
+	}
+	var total, done int64
+	for _, it := range items {
+		if it.sign {
+			total += it.size
+		}
+	}
+	read := func(it *fiItem) (LineEndings, error) {
+		var progress func(int64)
+		if opts.Progress != nil {
+			before := done
+			progress = func(n int64) { opts.Progress(min(before+n, total), total) }
+		}
+		le, err := it.digest(ctx, h, progress)
+		done += it.size
+		return le, err
+	}
 	var signList []fiItem
 	var intermediates []string
 	for _, it := range items {
@@ -174,12 +220,25 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 		}
 		var converted string
 		if it.sign {
-			le, err := CheckLineEndings(it.path)
+			var le LineEndings
+			if it.size <= opts.MaxPart {
+				le, err = read(&it)
+			} else {
+				// Too large for one signature: only its line endings
+				// matter before the split; each part is read afterwards.
+				le, err = CheckLineEndings(it.path)
+			}
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: %w", it.name, err)
 			}
 			if !le.TextModeSafe {
-				kept, err := ConvertToCRLF(it.path)
+				if !opts.ConvertCRLF {
+					return nil, fmt.Errorf("%s cannot be signed as it is: %s: %w", it.name, le.Problem(), ErrNeedsCRLF)
+				}
+				// The converted bytes are hashed as they are written: the
+				// converted file is not read again.
+				d := newPartDigest(h)
+				kept, err := convertToCRLF(it.path, io.MultiWriter(d, &d.lines))
 				if err != nil {
 					return nil, err
 				}
@@ -188,8 +247,10 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 				converted = kept
 				res.Notes = append(res.Notes, note("converted", map[string]string{"Name": it.name.String(), "Kept": kept},
 					"%s converted to CRLF line endings; the original is kept at %s", it.name, kept))
-				if info, err := os.Stat(it.path); err == nil {
-					it.size = info.Size()
+				it.size = d.n
+				it.sum, it.sha256 = d.sums()
+				if le := d.lines.Result(); !le.TextModeSafe { // cannot happen: toCRLF writes CRLF only
+					return nil, fmt.Errorf("%s: the conversion to CRLF failed: %s", it.name, le.Problem())
 				}
 			}
 		}
@@ -228,12 +289,21 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 			if err := preflight(pit, opts); err != nil {
 				return nil, err
 			}
+			if pit.sign {
+				le, err := read(&pit)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", pit.name, err)
+				}
+				if !le.TextModeSafe { // cannot happen: the whole was checked
+					return nil, fmt.Errorf("%s cannot be signed as it is: %s: %w", pit.name, le.Problem(), ErrNeedsCRLF)
+				}
+			}
 			signList = append(signList, pit)
 		}
 	}
 
-	// Sign into temporary files; nothing appears under an FS or GO name
-	// until every signature is made and verified.
+	// Sign the digests into temporary files; nothing appears under an FS
+	// or GO name until every signature is made and verified.
 	type stagedSet struct {
 		set    batch.Set
 		fs     map[int]*atomicfile.File // by part number
@@ -241,7 +311,6 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 	}
 	var sets []*stagedSet
 	byKey := map[string]*stagedSet{}
-	var total, done int64
 	for _, it := range signList {
 		set, err := batch.SetOf(it.path)
 		if err != nil {
@@ -251,9 +320,6 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 		if byKey[k] == nil {
 			byKey[k] = &stagedSet{set: set, fs: map[int]*atomicfile.File{}}
 			sets = append(sets, byKey[k])
-		}
-		if it.sign {
-			total += it.size
 		}
 	}
 	defer func() { // temporary files left by a failure
@@ -267,18 +333,19 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 		}
 	}()
 	signed := map[string]bool{} // FI paths whose FS is staged
+	var parts []PreparedPart
 	for _, it := range signList {
 		if !it.sign {
 			continue
 		}
 		set, _ := batch.SetOf(it.path)
-		f, err := signOne(ctx, it, cred, opts, done, total)
+		f, err := signOne(ctx, it, set, cred, h, opts)
 		if err != nil {
 			return nil, err
 		}
 		byKey[set.Dir+"|"+set.Key()].fs[it.name.Part] = f
 		signed[it.path] = true
-		done += it.size
+		parts = append(parts, PreparedPart{FI: it.path, FS: set.Path(set.FS(it.name.Part)), Size: it.size, SHA256: hex.EncodeToString(it.sha256)})
 	}
 	for _, s := range sets {
 		ready, notes := setReady(s.set, opts, signed)
@@ -286,7 +353,7 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 		if !ready {
 			continue
 		}
-		if s.goFile, err = atomicfile.Create(s.set.Path(s.set.GO()), 0o644); err != nil {
+		if s.goFile, err = atomicfile.Create(s.set.Path(s.set.GO()), atomicfile.PermLike(s.set.Path(s.set.FI(1)), 0o644)); err != nil {
 			return nil, fmt.Errorf("cannot write %s: %w", s.set.GO(), err)
 		}
 	}
@@ -325,6 +392,7 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 	for _, p := range intermediates {
 		os.Remove(p)
 	}
+	res.Parts = parts
 	res.Notes = dedupe(res.Notes)
 	return res, nil
 }
@@ -382,6 +450,8 @@ func newItem(path string, opts PrepareOptions) (fiItem, error) {
 		return fiItem{}, fmt.Errorf("cannot read the declaration: %w", err)
 	case !info.Mode().IsRegular():
 		return fiItem{}, fmt.Errorf("%s is not a regular file", path)
+	case info.Size() == 0:
+		return fiItem{}, fmt.Errorf("%s: %w", base, batch.ErrEmptyDeclaration)
 	}
 	return fiItem{path: path, name: n, size: info.Size(), sign: n.Env.SignatureRequired(opts.SignTest)}, nil
 }
@@ -431,40 +501,96 @@ func tooLarge(it fiItem, maxPart int64, converted bool) error {
 		it.name, it.size, after, maxPart, ErrTooLarge)
 }
 
-// signOne signs one FI part into a temporary FS file and verifies it
-// there, against the FI on disk: what is signed is what gets uploaded.
-func signOne(ctx context.Context, it fiItem, cred Credential, opts PrepareOptions, done, total int64) (*atomicfile.File, error) {
-	set, err := batch.SetOf(it.path)
-	if err != nil {
-		return nil, err
-	}
-	in, err := os.Open(it.path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the declaration: %w", err)
-	}
-	defer in.Close()
-	var progress func(int64)
-	if opts.Progress != nil {
-		progress = func(n int64) { opts.Progress(done+n, total) }
-	}
-	der, err := SignDetachedContext(ctx, in, cred, opts.Now(), progress)
+// signOne signs the digest of one FI part (read by fiItem.digest) into a
+// temporary FS file, after checking the signature as the transfer point
+// will: the FS bytes are decoded and parsed back, their signature value
+// verified with the certificate's key over the signed attributes, and the
+// messageDigest they carry compared with the digest of the read. The FI
+// is not read again: what was read is what is signed.
+func signOne(ctx context.Context, it fiItem, set batch.Set, cred Credential, h crypto.Hash, opts PrepareOptions) (*atomicfile.File, error) {
+	der, err := signDigest(ctx, cred, h, it.sum, opts.Now())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.name, err)
 	}
+	data := EncodeFS(der, opts.SingleLine)
+	sig, err := ParseFS(data)
+	if err == nil && !sig.Signer.Equal(cred.Certificate()) {
+		err = errors.New("it names another certificate than the one used")
+	}
+	if err == nil && sig.Digest != h {
+		err = fmt.Errorf("it uses %v instead of %v", sig.Digest, h)
+	}
+	if err == nil {
+		err = sig.Check(it.sum)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the new signature of %s does not verify, nothing was written: %w", it.name, err)
+	}
 	fsPath := set.Path(set.FS(it.name.Part))
-	f, err := atomicfile.Create(fsPath, 0o644)
+	f, err := atomicfile.Create(fsPath, atomicfile.PermLike(it.path, 0o644))
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", filepath.Base(fsPath), err)
 	}
-	if _, err := f.Write(EncodeFS(der, opts.SingleLine)); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Abort()
 		return nil, fmt.Errorf("cannot write %s: %w", filepath.Base(fsPath), err)
 	}
-	if _, err := VerifyFile(it.path, f.Name()); err != nil {
-		f.Abort()
-		return nil, fmt.Errorf("the new signature of %s does not verify, nothing was written: %w", it.name, err)
-	}
 	return f, nil
+}
+
+// partDigest hashes a declaration part with the signing digest and with
+// SHA-256 (the same hash when the key signs with SHA-256), and counts its
+// line endings.
+type partDigest struct {
+	h, sha hash.Hash // sha is nil when h is SHA-256
+	lines  LineCounter
+	n      int64
+}
+
+func newPartDigest(h crypto.Hash) *partDigest {
+	d := &partDigest{h: h.New()}
+	if h != crypto.SHA256 {
+		d.sha = sha256.New()
+	}
+	return d
+}
+
+// Write hashes p (the line endings are counted by the caller on the
+// reading goroutine, or here when the writer is the only one).
+func (d *partDigest) Write(p []byte) (int, error) {
+	d.h.Write(p)
+	if d.sha != nil {
+		d.sha.Write(p)
+	}
+	d.n += int64(len(p))
+	return len(p), nil
+}
+
+func (d *partDigest) sums() (sum, sha []byte) {
+	sum = d.h.Sum(nil)
+	if d.sha == nil {
+		return sum, sum
+	}
+	return sum, d.sha.Sum(nil)
+}
+
+// digest reads the part once: it hashes it (it.sum with h, it.sha256) and
+// returns its line endings. h is 0 when nothing is signed.
+func (it *fiItem) digest(ctx context.Context, h crypto.Hash, progress func(int64)) (LineEndings, error) {
+	f, err := os.Open(it.path)
+	if err != nil {
+		return LineEndings{}, fmt.Errorf("cannot read the declaration: %w", err)
+	}
+	defer f.Close()
+	d := newPartDigest(h)
+	n, err := readStream(ctx, f, &d.lines, d, progress)
+	if err != nil {
+		return LineEndings{}, err
+	}
+	// The part is signed as read: its size is the size of the read.
+	it.size = n
+	it.sum, it.sha256 = d.sums()
+	return d.lines.Result(), nil
 }
 
 // setReady reports whether the set's GO can be written: every FI part is

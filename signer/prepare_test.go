@@ -172,7 +172,7 @@ func TestPrepareTestEnvironment(t *testing.T) {
 	fi = writeFile(t, dir, "FI.DMFA.123456.20261121.00003.S.1.1", crlfDeclaration(3))
 	res, err = Prepare(context.Background(), []string{fi}, loadP12(t, id), PrepareOptions{SignTest: true})
 	if err != nil || len(res.Written) != 2 || !strings.Contains(res.Written[0], "FS.DMFA.123456.20261121.00003.S.1.1") {
-		t.Fatalf("%v %q", err, res)
+		t.Fatalf("%v %+v", err, res)
 	}
 }
 

@@ -119,9 +119,12 @@ func VerifyReply(content io.Reader, fsData []byte, roots *x509.CertPool) (*Reply
 	if err != nil {
 		return nil, err
 	}
+	if checkDERNesting(der) != nil { // before a recursive parser sees it (issue 11)
+		return nil, sigErr("format", "the FS is not a CMS signature (its structure is nested far deeper than a signature's)")
+	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
-		return nil, sigErr("format", "the FS is not a CMS signature (%v)", err)
+		return nil, sigErr("format", "the FS is not a CMS signature (%s)", plainParseError(err))
 	}
 	if len(p7.Signers) != 1 {
 		return nil, sigErr("format", "the FS has %d signatures instead of one", len(p7.Signers))
@@ -145,7 +148,7 @@ func VerifyReply(content io.Reader, fsData []byte, roots *x509.CertPool) (*Reply
 			return nil, sigErr("format", "the signature has no message digest")
 		}
 		hasher := h.New()
-		if _, err := hashStream(context.Background(), content, hasher, nil); err != nil {
+		if _, err := readStream(context.Background(), content, nil, hasher, nil); err != nil {
 			return nil, fmt.Errorf("cannot read the reply: %w", err)
 		}
 		computed := hasher.Sum(nil)

@@ -44,19 +44,34 @@ type Verification struct {
 	LineEndings  LineEndings
 }
 
-// Verify checks that fsData (the content of an FS file) is a valid detached
-// signature of the declaration read from fi: the digest of fi's bytes is the
-// signed one, the signature is valid and made by the certificate it names.
-// It does not check the certificate chain (the transfer point does), and it
-// reads fi once, streamed, whatever its size.
-func Verify(fi io.Reader, fsData []byte) (*Verification, error) {
+// Signature is an FS file read and checked on its own, without its
+// declaration: one detached signature, the signer's certificate included,
+// the signed attributes of a declaration, and a signature value that the
+// certificate's key verifies over those attributes. What remains to check
+// is that the declaration's digest is MessageDigest (Check), which needs
+// the declaration's bytes: the uploader does it as the declaration leaves.
+type Signature struct {
+	Signer *x509.Certificate // the certificate that made the signature
+	Digest crypto.Hash       // the digest algorithm of the signature
+	// MessageDigest is the declaration's digest (with Digest) as signed.
+	MessageDigest []byte
+	SigningTime   time.Time // zero when the signature does not say
+}
+
+// ParseFS reads the content of an FS file and checks everything about it
+// that does not need the declaration (see Signature). It reads nothing
+// else, so it is cheap whatever the declaration's size.
+func ParseFS(fsData []byte) (*Signature, error) {
 	der, err := DecodeFS(fsData)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDERNesting(der); err != nil {
+		return nil, err
+	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("the signature file (FS) is not a valid signature (%v); sign the declaration again", err)
+		return nil, fmt.Errorf("the signature file (FS) is not a valid signature (%s); sign the declaration again", plainParseError(err))
 	}
 	if len(p7.Signers) != 1 {
 		return nil, fmt.Errorf("the signature file (FS) has %d signatures instead of one; sign the declaration again", len(p7.Signers))
@@ -78,30 +93,18 @@ func Verify(fi io.Reader, fsData []byte) (*Verification, error) {
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeContentType, &contentType); err != nil || !contentType.Equal(oidData) {
 		return nil, errors.New("the signature file (FS) lacks the signed content type of a declaration; sign the declaration again with Expeditor")
 	}
-	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &signed); err != nil {
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &signed); err != nil || len(signed) != h.Size() {
 		return nil, errors.New("the signature file (FS) lacks the signed digest of the declaration; sign the declaration again with Expeditor")
 	}
-	v := &Verification{Signer: cert, Digest: h}
+	s := &Signature{Signer: cert, Digest: h, MessageDigest: signed}
 	var t time.Time
 	if p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &t) == nil {
-		v.SigningTime = t
+		s.SigningTime = t
 	}
-
-	hasher := h.New()
-	var lines lineCounter
-	if _, err := hashStream(context.Background(), fi, io.MultiWriter(hasher, &lines), nil); err != nil {
-		return nil, err
-	}
-	computed := hasher.Sum(nil)
-	v.LineEndings = lines.result()
-	v.TextModeSafe = v.LineEndings.TextModeSafe
-	if subtle.ConstantTimeCompare(computed, signed) != 1 {
-		return nil, ErrChangedAfterSigning
-	}
-	v.ContentDigest = computed
-	// The digest matches; let pkcs7 check the signature over the signed
-	// attributes, handing it the digest computed above instead of content.
-	p7.Hasher = fixedHasher(computed)
+	// pkcs7 checks the signature over the signed attributes once it has
+	// the content's digest: hand it the signed one, so the check is of the
+	// signature alone (Check compares the declaration's digest).
+	p7.Hasher = fixedHasher(signed)
 	if err := p7.Verify(); err != nil {
 		var st *pkcs7.SigningTimeNotValidError
 		if errors.As(err, &st) {
@@ -110,6 +113,66 @@ func Verify(fi io.Reader, fsData []byte) (*Verification, error) {
 		}
 		return nil, fmt.Errorf("the signature in the signature file (FS) is not valid (%v); the transfer point would refuse it (code 125): sign the declaration again", err)
 	}
+	return s, nil
+}
+
+// ReadFS reads and checks the FS file at path as ParseFS does.
+func ReadFS(path string) (*Signature, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the signature file %s: %w", filepath.Base(path), err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFSSize+1))
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the signature file %s: %w", filepath.Base(path), err)
+	}
+	if len(data) > maxFSSize {
+		return nil, fmt.Errorf("%s is too large to be a signature file; check that the right file is named FS", filepath.Base(path))
+	}
+	s, err := ParseFS(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return s, nil
+}
+
+// Check compares a declaration's digest, made with s.Digest, with the one
+// signed: ErrChangedAfterSigning when they differ.
+func (s *Signature) Check(digest []byte) error {
+	if subtle.ConstantTimeCompare(digest, s.MessageDigest) != 1 {
+		return ErrChangedAfterSigning
+	}
+	return nil
+}
+
+// Verify checks that fsData (the content of an FS file) is a valid detached
+// signature of the declaration read from fi: the digest of fi's bytes is the
+// signed one, the signature is valid and made by the certificate it names.
+// It does not check the certificate chain (the transfer point does), and it
+// reads fi once, streamed, whatever its size.
+func Verify(fi io.Reader, fsData []byte) (*Verification, error) {
+	s, err := ParseFS(fsData)
+	if err != nil {
+		return nil, err
+	}
+	return verifyContent(fi, s)
+}
+
+func verifyContent(fi io.Reader, s *Signature) (*Verification, error) {
+	v := &Verification{Signer: s.Signer, Digest: s.Digest, SigningTime: s.SigningTime}
+	hasher := s.Digest.New()
+	var lines LineCounter
+	if _, err := readStream(context.Background(), fi, &lines, hasher, nil); err != nil {
+		return nil, err
+	}
+	computed := hasher.Sum(nil)
+	v.LineEndings = lines.Result()
+	v.TextModeSafe = v.LineEndings.TextModeSafe
+	if err := s.Check(computed); err != nil {
+		return nil, err
+	}
+	v.ContentDigest = computed
 	return v, nil
 }
 
@@ -118,24 +181,16 @@ func Verify(fi io.Reader, fsData []byte) (*Verification, error) {
 // with ErrNotTextModeSafe (the Verification is returned too) when the
 // signature would only verify in binary mode.
 func VerifyFile(fiPath, fsPath string) (*Verification, error) {
-	fsFile, err := os.Open(fsPath)
+	s, err := ReadFS(fsPath)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the signature file: %w", err)
-	}
-	fsData, err := io.ReadAll(io.LimitReader(fsFile, maxFSSize+1))
-	fsFile.Close()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the signature file: %w", err)
-	}
-	if len(fsData) > maxFSSize {
-		return nil, fmt.Errorf("%s is too large to be a signature file; check that the right file is named FS", filepath.Base(fsPath))
+		return nil, err
 	}
 	fi, err := os.Open(fiPath)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the declaration: %w", err)
 	}
 	defer fi.Close()
-	v, err := Verify(fi, fsData)
+	v, err := verifyContent(fi, s)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(fsPath), err)
 	}

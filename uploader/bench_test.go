@@ -1,7 +1,6 @@
 package uploader
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,122 +15,105 @@ import (
 	"github.com/expeditor-be/expeditor/internal/testservers"
 )
 
-// TestBenchChild is the sending process of BenchmarkSend, run on its own
-// so that its time and peak memory are the uploader's alone.
-func TestBenchChild(t *testing.T) {
-	url := os.Getenv("EXPEDITOR_BENCH_URL")
-	if url == "" {
-		t.Skip("only run by BenchmarkSend")
-	}
-	ep, err := ParseEndpoint(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep.CAFile = os.Getenv("EXPEDITOR_BENCH_CA")
-	set, err := batch.SetOf(os.Getenv("EXPEDITOR_BENCH_FI"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The phases are timed for the benchmark's report.
-	start := time.Now()
-	plan, err := CheckSet(set, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checked := time.Now()
-	tr, err := Dial(context.Background(), ep, Auth{Password: []byte(os.Getenv("EXPEDITOR_BENCH_PASSWORD"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sendPlan(context.Background(), tr, plan, SendOptions{NoHistory: true}); err != nil {
-		t.Fatal(err)
-	}
-	tr.Close()
-	fmt.Printf("PHASES check=%.3f send=%.3f\n", checked.Sub(start).Seconds(), time.Since(checked).Seconds())
-}
-
-// BenchmarkSend uploads a 200 MiB set (two 100 MiB parts, their FS and
-// the GO) to vsftpd on loopback with Expeditor and with curl -T, and
-// reports Expeditor's time as a ratio to curl's (targets: 1.1 plain, 1.2
-// FTPS) and the sending process's peak memory (target: 64 MB). It is a
-// measurement, not a test: run it with scripts/bench-upload.sh.
+// BenchmarkSend measures `expeditor send` end to end, the built binary
+// (EXPEDITOR_BENCH_BIN; scripts/bench-upload.sh builds it): a signed set
+// of one part of EXPEDITOR_BENCH_MIB MiB (default 190), its FS and GO,
+// sent to vsftpd on loopback, against `curl -T` of the same FI. It
+// reports the median times over rounds() rounds (interleaved), their
+// ratio (target 1.1 plain FTP) and the sending process's peak RSS
+// (target 64 MB). It is a measurement, not a test.
 func BenchmarkSend(b *testing.B) {
+	bin := os.Getenv("EXPEDITOR_BENCH_BIN")
+	if bin == "" {
+		b.Skip("set EXPEDITOR_BENCH_BIN to an expeditor binary (scripts/bench-upload.sh does)")
+	}
 	if _, err := exec.LookPath("curl"); err != nil {
 		b.Skip("curl is not installed")
 	}
-	set := makeSet(b, batch.Production, 2, 100<<20)
-	st, _ := set.State(false)
-	files := st.Files()
+	mib := 190
+	fmt.Sscan(os.Getenv("EXPEDITOR_BENCH_MIB"), &mib)
+	set := makeSet(b, batch.Production, 1, mib<<20)
+	fi := set.Path(set.FI(1))
+	info, _ := os.Stat(fi)
+	fmt.Fprintf(os.Stderr, "set: %s, %.1f MiB, signed\n", set.Key(), float64(info.Size())/(1<<20))
 	for _, tls := range []bool{false, true} {
 		name := map[bool]string{false: "ftp", true: "ftps"}[tls]
 		b.Run(name, func(b *testing.B) {
 			srv := testservers.StartVsftpd(b, testservers.FTPOptions{TLS: tls})
-			ep := ftpEndpoint(srv, tls, "")
+			url := ftpEndpoint(srv, tls, "").String()
+			if tls {
+				url += "?ca=" + srv.CAFile
+			}
+			pw := filepath.Join(b.TempDir(), "pw")
+			os.WriteFile(pw, []byte(srv.Password), 0o600)
 			clean := func() {
 				for _, n := range serverFiles(b, srv.Root, "IN") {
 					os.Remove(filepath.Join(srv.Root, "IN", n))
 				}
 			}
-			var ours, uploads, theirs []time.Duration
+			var ours, theirs, oursCPU, theirsCPU []time.Duration
 			var peak int64
 			for range max(b.N, rounds()) {
 				clean()
-				d, up, rss := runChild(b, ep, srv.Password, srv.CAFile, files[0])
-				ours, uploads = append(ours, d), append(uploads, up)
+				d, cpu, rss := runSend(b, bin, url, pw, fi)
+				ours, oursCPU = append(ours, d), append(oursCPU, cpu)
 				peak = max(peak, rss)
 				clean()
-				// curl cannot upload an empty file over FTPS to vsftpd (it skips
-				// the TLS handshake, which require_ssl_reuse refuses): it gets
-				// the FI and FS files only.
-				theirs = append(theirs, runCurl(b, srv, tls, files[:len(files)-1]))
+				d, cpu = runCurl(b, srv, tls, []string{fi})
+				theirs, theirsCPU = append(theirs, d), append(theirsCPU, cpu)
 			}
 			clean()
-			o, u, c := median(ours), median(uploads), median(theirs)
+			o, c := median(ours), median(theirs)
 			b.ReportMetric(float64(o)/float64(c), "ratio-vs-curl")
-			b.ReportMetric(float64(u)/float64(c), "upload-ratio-vs-curl")
 			b.ReportMetric(float64(peak)/1e6, "peak-MB")
 			b.ReportMetric(o.Seconds(), "expeditor-s")
 			b.ReportMetric(c.Seconds(), "curl-s")
-			fmt.Fprintf(os.Stderr, "%s: expeditor %v (upload alone %v, the rest is the local signature check), curl -T %v: ratio %.2f (upload alone %.2f), expeditor peak RSS %.1f MB\n",
-				name, o.Round(time.Millisecond), u.Round(time.Millisecond), c.Round(time.Millisecond), float64(o)/float64(c), float64(u)/float64(c), float64(peak)/1e6)
+			fmt.Fprintf(os.Stderr, "%s: expeditor send %v, curl -T %v (medians of %d): ratio %.2f, expeditor peak RSS %.1f MB\n",
+				name, o.Round(time.Millisecond), c.Round(time.Millisecond), len(ours), float64(o)/float64(c), float64(peak)/1e6)
+			fmt.Fprintf(os.Stderr, "%s: all expeditor %v\n%s: all curl      %v\n", name, roundAll(ours), name, roundAll(theirs))
+			fmt.Fprintf(os.Stderr, "%s: CPU time (user+system, medians): expeditor %v, curl %v\n", name, median(oursCPU).Round(time.Millisecond), median(theirsCPU).Round(time.Millisecond))
 		})
 	}
 }
 
-// runChild sends the set from a child process and returns the time it
-// took, the time of the upload alone (after the local checks) and the
-// child's peak memory.
-func runChild(b *testing.B, ep Endpoint, password, ca, fi string) (time.Duration, time.Duration, int64) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchChild$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), "EXPEDITOR_BENCH_URL="+ep.String(), "EXPEDITOR_BENCH_PASSWORD="+password,
-		"EXPEDITOR_BENCH_CA="+ca, "EXPEDITOR_BENCH_FI="+fi, "EXPEDITOR_HOME="+b.TempDir())
+// runSend runs `expeditor send` of the set of fi to url in its own
+// configuration folder (a fresh history each time) and returns its wall
+// time, CPU time and peak RSS.
+func runSend(b *testing.B, bin, url, pwFile, fi string) (time.Duration, time.Duration, int64) {
+	cmd := exec.Command(bin, "send", "--to", url, "--password-file", pwFile, fi)
+	cmd.Env = append(os.Environ(), "EXPEDITOR_HOME="+b.TempDir())
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	d := time.Since(start)
 	if err != nil {
-		b.Fatalf("sending: %v\n%s", err, out)
-	}
-	var check, send float64
-	if i := strings.Index(string(out), "PHASES "); i >= 0 {
-		fmt.Sscanf(string(out[i:]), "PHASES check=%f send=%f", &check, &send)
+		b.Fatalf("expeditor send: %v\n%s", err, out)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return d, time.Duration(send * float64(time.Second)), ru.Maxrss * 1024
+	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), ru.Maxrss * 1024
 }
 
-func runCurl(b *testing.B, srv *testservers.FTPServer, tls bool, files []string) time.Duration {
+func roundAll(d []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(d))
+	for i, x := range d {
+		out[i] = x.Round(time.Millisecond)
+	}
+	return out
+}
+
+func runCurl(b *testing.B, srv *testservers.FTPServer, tls bool, files []string) (time.Duration, time.Duration) {
 	args := []string{"-sS", "--ftp-pasv", "--tls-max", "1.2", "-u", srv.User + ":" + srv.Password, "-T", "{" + strings.Join(files, ",") + "}"}
 	if tls {
 		args = append(args, "--ssl-reqd", "--cacert", srv.CAFile)
 	}
 	args = append(args, "ftp://"+srv.Addr+"/IN/")
 	start := time.Now()
-	out, err := exec.Command("curl", args...).CombinedOutput()
+	cmd := exec.Command("curl", args...)
+	out, err := cmd.CombinedOutput()
 	d := time.Since(start)
 	if err != nil {
 		b.Fatalf("curl: %v\n%s", err, out)
 	}
-	return d
+	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func median(d []time.Duration) time.Duration {

@@ -112,7 +112,7 @@ func CheckAccount(user string, password []byte) []Warning {
 // checked yet).
 func checkKeyFile(path string) (Warning, bool) {
 	var pub ssh.PublicKey
-	if b, err := os.ReadFile(path + ".pub"); err == nil {
+	if b, err := readBounded(path+".pub", maxKeyFile); err == nil {
 		if k, _, _, _, err := ssh.ParseAuthorizedKey(b); err == nil {
 			pub = k
 		}

@@ -52,13 +52,21 @@ type EndpointError struct {
 	Args map[string]string
 	// Reason is the problem in English.
 	Reason string
+	// Understood is how the address reads when taken apart leniently
+	// ("scheme sftp, user MYUSER01, host sftp.socialsecurity.be"), so the
+	// person can see which part went wrong; empty when nothing could be
+	// made of it.
+	Understood string
 }
 
 // EndpointErrorCodes are the codes of EndpointError, for callers that
 // translate them.
-var EndpointErrorCodes = []string{"form", "syntax", "scheme", "user-missing", "password", "folder", "port", "option", "sftp-options", "ftp-options"}
+var EndpointErrorCodes = []string{"form", "user-order", "syntax", "scheme", "user-missing", "password", "folder", "port", "option", "sftp-options", "ftp-options"}
 
 func (e *EndpointError) Error() string {
+	if e.Understood != "" {
+		return fmt.Sprintf("%v %q: %s (read as: %s)", ErrEndpoint, e.Address, e.Reason, e.Understood)
+	}
 	return fmt.Sprintf("%v %q: %s", ErrEndpoint, e.Address, e.Reason)
 }
 
@@ -72,20 +80,30 @@ func ParseEndpoint(s string) (Endpoint, error) {
 	fail := func(code string, args map[string]string, format string, fargs ...any) (Endpoint, error) {
 		return Endpoint{}, &EndpointError{Address: redactURL(s), Code: code, Args: args, Reason: fmt.Sprintf(format, fargs...)}
 	}
+	// Where the address did not fall apart into its pieces, say how it was
+	// read, so the person sees which piece is wrong.
+	failRead := func(code string, args map[string]string, format string, fargs ...any) (Endpoint, error) {
+		ep, err := fail(code, args, format, fargs...)
+		err.(*EndpointError).Understood = understood(s)
+		return ep, err
+	}
+	if sugg, ok := userBeforeScheme(s); ok {
+		return fail("user-order", map[string]string{"Suggestion": sugg}, "the user name goes after the scheme: write %s", sugg)
+	}
 	if !strings.Contains(s, "://") {
-		return fail("form", nil, "write it like ftp://USER@%s, ftps://USER@%s or sftp://USER@%s", DefaultFTPHost, DefaultFTPHost, DefaultSFTPHost)
+		return failRead("form", nil, "write it like ftp://USER@%s, ftps://USER@%s or sftp://USER@%s", DefaultFTPHost, DefaultFTPHost, DefaultSFTPHost)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
 		detail := fmt.Sprint(errors.Unwrap(err))
-		return fail("syntax", map[string]string{"Detail": detail}, "%s", detail)
+		return failRead("syntax", map[string]string{"Detail": detail}, "%s", detail)
 	}
 	var ep Endpoint
 	ep.Scheme = strings.ToLower(u.Scheme)
 	switch ep.Scheme {
 	case "ftp", "ftps", "sftp":
 	default:
-		return fail("scheme", map[string]string{"Scheme": u.Scheme}, "the scheme %q is not ftp, ftps or sftp", u.Scheme)
+		return failRead("scheme", map[string]string{"Scheme": u.Scheme}, "the scheme %q is not ftp, ftps or sftp", u.Scheme)
 	}
 	if u.User == nil || u.User.Username() == "" {
 		return fail("user-missing", map[string]string{"Scheme": ep.Scheme}, "the user name is missing: write %s://USER@HOST", ep.Scheme)
@@ -98,6 +116,10 @@ func ParseEndpoint(s string) (Endpoint, error) {
 		return fail("folder", nil, "an address has no folder: Expeditor picks IN, INTEST or INTEST-S from the file names")
 	}
 	ep.Host = u.Hostname()
+	if !validHost(ep.Host) {
+		detail := fmt.Sprintf("the server name %q is neither a host name nor an IP address", ep.Host)
+		return failRead("syntax", map[string]string{"Detail": detail}, "%s", detail)
+	}
 	if ep.Host == "" {
 		ep.Host = DefaultFTPHost
 		if ep.Scheme == "sftp" {
@@ -146,23 +168,6 @@ func isOff(v string) bool {
 		return true
 	}
 	return false
-}
-
-// redactURL drops a password someone may have typed into an address, so
-// that it never reaches an error message.
-func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
-		}
-	}
-	if i := strings.Index(s, "@"); i >= 0 {
-		if j := strings.Index(s, "://"); j >= 0 && strings.Contains(s[j+3:i], ":") {
-			return s[:j+3] + "…" + s[i:]
-		}
-	}
-	return s
 }
 
 // port is the port to use: the endpoint's, or the scheme's default.

@@ -54,6 +54,7 @@ func TestParseEndpoint(t *testing.T) {
 		"ftp://u@host?ssh-rsa=on":  {"sftp-options", "SFTP options"},
 		"sftp://u@host?epsv=off":   {"ftp-options", "FTP options"},
 		"ftp://u@host?colour=blue": {"option", "unknown option"},
+		"u@sftp://host":            {"user-order", "write sftp://u@host"},
 	}
 	codes := map[string]bool{}
 	for in, want := range bad {

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net"
 	"net/textproto"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -48,7 +47,7 @@ type ftpTransport struct {
 func ftpTLSConfigs(ep Endpoint, auth Auth) (ctrl, data *tls.Config, err error) {
 	roots := auth.RootCAs
 	if roots == nil && ep.CAFile != "" {
-		pemData, err := os.ReadFile(ep.CAFile)
+		pemData, err := readBounded(ep.CAFile, maxCAFile)
 		if err != nil {
 			return nil, nil, fmt.Errorf("cannot read the certificate file for FTPS: %w", err)
 		}

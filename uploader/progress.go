@@ -42,5 +42,55 @@ func (p *ProgressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo copies the rest of the source to w. When the source can write
+// itself (a hashing reader does, handing its own buffers to the hash
+// without a copy), it does, through a writer that counts, reports and
+// stops once ctx is cancelled; io.Copy, which the transports use, then
+// never copies into a buffer of its own.
+func (p *ProgressReader) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := p.r.(io.WriterTo); ok {
+		return wt.WriteTo(&progressTee{w: w, p: p})
+	}
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		k, err := p.Read(buf)
+		if k > 0 {
+			m, werr := w.Write(buf[:k])
+			n += int64(m)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// progressTee counts and reports the bytes written through it for a
+// ProgressReader.
+type progressTee struct {
+	w io.Writer
+	p *ProgressReader
+}
+
+func (pw *progressTee) Write(b []byte) (int, error) {
+	if pw.p.ctx != nil {
+		if err := pw.p.ctx.Err(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := pw.w.Write(b)
+	pw.p.done += int64(n)
+	if pw.p.f != nil && n > 0 {
+		pw.p.f(pw.p.done, pw.p.total)
+	}
+	return n, err
+}
+
 // Done is the number of bytes read so far.
 func (p *ProgressReader) Done() int64 { return p.done }

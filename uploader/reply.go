@@ -1,7 +1,6 @@
 package uploader
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -11,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,24 +19,11 @@ import (
 	"github.com/expeditor-be/expeditor/internal/atomicfile"
 )
 
-// Limits on what a zipped (CO) reply may unpack to, so a damaged or
-// hostile archive cannot fill the disk.
-const (
-	MaxUnzippedSize = 2 << 30 // bytes unpacked from one CO file, all entries together
-	maxZipEntries   = 64
-)
-
 var (
-	// ErrZipTooLarge: a CO file unpacks to more than MaxUnzippedSize, or
-	// holds too many files.
-	ErrZipTooLarge = errors.New("the zipped reply unpacks to more than Expeditor accepts")
 	// ErrFetchIncomplete is wrapped by FetchReplies' error when some files
 	// could not be fetched or read; each has its own FetchedReply.Err.
 	ErrFetchIncomplete = errors.New("some replies could not be fetched or read")
 )
-
-// unzipLimit is MaxUnzippedSize; tests lower it.
-var unzipLimit int64 = MaxUnzippedSize
 
 // FetchOptions says which replies to bring back and what to do with them.
 type FetchOptions struct {
@@ -134,13 +119,20 @@ func FetchReplies(ctx context.Context, t Transport, opts FetchOptions) ([]Fetche
 	if failed > 0 {
 		errs = append(errs, fmt.Errorf("%w (%d of %d files)", ErrFetchIncomplete, failed, len(out)))
 	}
+	if f.leftOver > 0 {
+		errs = append(errs, f.leftOverError())
+	}
 	return out, errors.Join(errs...)
 }
 
 type fetcher struct {
-	ctx  context.Context
-	t    Transport
-	opts FetchOptions
+	ctx      context.Context
+	t        Transport
+	opts     FetchOptions
+	fetched  int64 // bytes downloaded so far by this fetch (see MaxFetchSize)
+	kept     int64 // memory the replies read so far hold (see maxKeptReplies)
+	taken    int   // files handled so far (see MaxFetchFiles)
+	leftOver int   // files left on the server past MaxFetchFiles
 }
 
 // replyKey is what the files of one reply set share: the name without its
@@ -193,6 +185,7 @@ func (f *fetcher) folder(env batch.Environment) ([]FetchedReply, error) {
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	files = f.takeFiles(files)
 	var out []FetchedReply
 	// Reply sets a file of which could not be kept or deleted: their GO
 	// stays on the server, so the next run still sees the set as complete.
@@ -231,12 +224,18 @@ func (f *fetcher) folder(env batch.Environment) ([]FetchedReply, error) {
 			replies = f.unzip(r)
 		case "FO":
 			r.Reply, r.Err = readReplyFile(rf.Name, local)
+			f.weigh(r.Reply)
 			replies = []FetchedReply{r}
 		default:
 			replies = []FetchedReply{r}
 		}
+		// A reply over the limits stays on the server, with its set.
+		leave := leaveOnServer(replies)
+		if leave {
+			keepGO[key] = true
+		}
 		// The local copy is complete and synced: the server's may go.
-		if f.opts.Delete && (key == "" || !keepGO[key]) {
+		if f.opts.Delete && !leave && (key == "" || !keepGO[key]) {
 			deleted := true
 			if err := f.t.Delete(f.ctx, folder, rf.Name); err != nil {
 				deleted = false
@@ -271,12 +270,9 @@ func safeName(name string) bool {
 		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
 		return false
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	// Nothing that could drive a terminal or reorder the text around it
+	// when the name is shown (issue 11).
+	return batch.SafeText(name) == name
 }
 
 // candidate is the i-th local name a file may be kept under: its own name,
@@ -295,17 +291,25 @@ const maxCopies = 100
 // accounts' replies often share a name and even a size), or the new copy.
 func (f *fetcher) keep(folder string, rf RemoteFile) (local string, downloaded bool, err error) {
 	dir := f.opts.Dir
+	if err := f.admit(folder, rf); err != nil {
+		return "", false, err
+	}
 	tmp, err := atomicfile.Create(filepath.Join(dir, rf.Name), 0o600)
 	if err != nil {
 		return "", false, fmt.Errorf("cannot keep %s: %w", rf.Name, err)
 	}
 	defer tmp.Abort()
 	h := sha256.New()
-	var w io.Writer = io.MultiWriter(tmp, h)
+	bound := f.bound(io.MultiWriter(tmp, h))
+	var w io.Writer = bound
 	if f.opts.Progress != nil {
 		w = &progressWriter{w: w, file: folder + "/" + rf.Name, total: rf.Size, f: f.opts.Progress}
 	}
 	n, err := f.t.Get(f.ctx, folder, rf.Name, w)
+	f.fetched += n
+	if bound.over {
+		return "", false, f.tooLarge(folder, rf.Name, n)
+	}
 	if err != nil {
 		return "", false, fmt.Errorf("cannot download %s/%s: %w", folder, rf.Name, err)
 	}
@@ -377,83 +381,6 @@ func syncDir(dir string) {
 		d.Sync() // best effort: not every platform syncs folders
 		d.Close()
 	}
-}
-
-// unzip unpacks the kept CO file of r next to it and reads the replies it
-// holds: one FetchedReply per file inside.
-func (f *fetcher) unzip(r FetchedReply) []FetchedReply {
-	zipPath := r.Local
-	r.Archive = zipPath
-	coName := path.Base(r.Remote)
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		r.Err = fmt.Errorf("%s is not a readable zip file (%v); it is kept as it came", coName, err)
-		return []FetchedReply{r}
-	}
-	defer zr.Close()
-	var out []FetchedReply
-	var total int64
-	entries := 0
-	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() {
-			continue
-		}
-		rr := FetchedReply{Remote: r.Remote, Env: r.Env, Archive: zipPath}
-		if entries++; entries > maxZipEntries {
-			rr.Err = fmt.Errorf("%s: %w (more than %d files)", coName, ErrZipTooLarge, maxZipEntries)
-			out = append(out, rr)
-			break
-		}
-		// Only the base name is used: a name with folders or ".." in it
-		// must not write outside the replies folder.
-		name := path.Base(strings.ReplaceAll(zf.Name, `\`, "/"))
-		if !safeName(name) {
-			rr.Err = fmt.Errorf("%s holds a file named %q, which cannot be unpacked safely", coName, zf.Name)
-			out = append(out, rr)
-			continue
-		}
-		var n int64
-		rr.Local, rr.Downloaded, n, rr.Err = f.extract(zf, name, unzipLimit-total)
-		total += n
-		if rr.Err == nil {
-			rr.Reply, rr.Err = readReplyFile(coName, rr.Local)
-		}
-		out = append(out, rr)
-		if errors.Is(rr.Err, ErrZipTooLarge) {
-			break
-		}
-	}
-	if len(out) == 0 {
-		r.Err = fmt.Errorf("the zipped reply %s holds no file", coName)
-		return []FetchedReply{r}
-	}
-	return out
-}
-
-// extract writes one zip entry into the replies folder, reading at most
-// limit bytes of it.
-func (f *fetcher) extract(zf *zip.File, name string, limit int64) (local string, fresh bool, n int64, err error) {
-	rc, err := zf.Open()
-	if err != nil {
-		return "", false, 0, fmt.Errorf("cannot unpack %s: %w", name, err)
-	}
-	defer rc.Close()
-	tmp, err := atomicfile.Create(filepath.Join(f.opts.Dir, name), 0o600)
-	if err != nil {
-		return "", false, 0, fmt.Errorf("cannot unpack %s: %w", name, err)
-	}
-	defer tmp.Abort()
-	h := sha256.New()
-	// The sizes in the zip's header are not trusted: count what comes out.
-	n, err = io.Copy(io.MultiWriter(tmp, h), io.LimitReader(rc, limit+1))
-	if n > limit {
-		return "", false, n, fmt.Errorf("%s: %w (more than %d MB)", name, ErrZipTooLarge, unzipLimit>>20)
-	}
-	if err != nil {
-		return "", false, n, fmt.Errorf("cannot unpack %s: %w", name, err)
-	}
-	local, fresh, err = commitKept(tmp, f.opts.Dir, name, n, h.Sum(nil))
-	return local, fresh, n, err
 }
 
 // readReplyFile parses a kept reply; name is the reply's name on the server.

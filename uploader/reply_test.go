@@ -489,7 +489,7 @@ func TestSafeName(t *testing.T) {
 			t.Errorf("safeName(%q) = false", n)
 		}
 	}
-	for _, n := range []string{"", ".", "..", ".hidden", "a/b", `a\b`, "c:x", "nul\x00", "NUL", "com1.txt", "tab\tname", strings.Repeat("a", 300)} {
+	for _, n := range []string{"", ".", "..", ".hidden", "a/b", `a\b`, "c:x", "nul\x00", "NUL", "com1.txt", "tab\tname", "FO.\u202eRX.R", "FO.\u009b2J", "FO.\xff", strings.Repeat("a", 300)} {
 		if safeName(n) {
 			t.Errorf("safeName(%q) = true", n)
 		}

@@ -3,20 +3,23 @@ package uploader
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
+	"net/textproto"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/signer"
 )
 
 // DefaultRetries is how many times a transfer is tried again after a
@@ -47,6 +50,12 @@ type SendOptions struct {
 	// NoHistory is kept for callers of earlier versions: the send history
 	// is gone, the ledger (package workflow) records every send.
 	NoHistory bool
+	// ExpectedSHA256 maps FI names to the SHA-256 (hex) of the bytes that
+	// were signed, as the caller recorded them when the set was prepared.
+	// Each FI named is hashed as it is uploaded and must match, besides
+	// matching its FS; otherwise its uploaded files are removed and no GO
+	// is sent.
+	ExpectedSHA256 map[string]string
 
 	ownTransport bool // SendSet closes the transport it was given
 }
@@ -66,11 +75,16 @@ type PlannedFile struct {
 	Name string // the transfer point name
 	Path string // local path; empty for a GO that is not on disk
 	Size int64
-	// SHA256 is the file's hash when the check already knows it (an FI
-	// whose SHA-256 signature was verified); otherwise it is computed
-	// while the file is sent.
-	SHA256  string
-	modTime time.Time
+	// SHA256 is, for an FI signed with SHA-256, the SHA-256 its FS signs
+	// (the bytes are hashed as they are sent and must match it); empty
+	// otherwise, and for other files.
+	SHA256 string
+	// Signature is the FS of an FI part of a signed set, checked on its own
+	// (well formed, signature valid over its signed attributes): the FI's
+	// bytes, hashed as they are sent, must have its MessageDigest and CRLF
+	// line endings. Nil for other files and for unsigned sets.
+	Signature *signer.Signature
+	modTime   time.Time
 }
 
 // Plan is what sending a set means: which files, in which order, into
@@ -86,21 +100,26 @@ type Plan struct {
 var (
 	// ErrIncomplete: the set lacks an FI part or a required FS.
 	ErrIncomplete = errors.New("the set is not complete")
-	// ErrBadSignature: an FS does not verify against its FI.
+	// ErrBadSignature: an FS is not a valid signature, or its FI (as read
+	// when it was sent) does not match it or the digest the caller expects.
 	ErrBadSignature = errors.New("a signature does not match its declaration")
 	// ErrAlreadyOnServer: the set's GO is already on the server.
 	ErrAlreadyOnServer = errors.New("this set is already on the server")
 	errSizeMismatch    = errors.New("the size on the server differs from the local file")
 )
 
-// verifyFS checks that the FS at fsPath is a valid signature of fiPath.
-// It is a variable so the package's own transport tests can run on sets
-// made without a certificate.
-var verifyFS = verifyWithSigner
+// readFS reads and checks an FS on its own. It is a variable so the
+// package's own transport tests can run on sets made without a
+// certificate.
+var readFS = signer.ReadFS
 
-// CheckSet checks locally, before any connection, that the set can be
-// sent: every FI part is there, every required FS is there and verifies
-// against its FI, no part is too large, and the GO (if written) is empty.
+// CheckSet checks locally, before any connection, what is cheap to check:
+// every FI part is there, no part is empty or too large, every required FS
+// is there, well formed, and its signature valid over its signed
+// attributes with the certificate it carries, and the GO (if written) is
+// empty. It does not read the declarations: that their bytes are the ones
+// signed (and have CRLF line endings) is checked as they are sent, and the
+// GO follows only if they are.
 func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 	st, err := set.State(signTest)
 	if err != nil {
@@ -121,32 +140,20 @@ func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.Files = append(p.Files, PlannedFile{Name: filepath.Base(part.FI), Path: part.FI, Size: part.FISize, modTime: info.ModTime()})
+		p.Files = append(p.Files, PlannedFile{Name: filepath.Base(part.FI), Path: part.FI, Size: info.Size(), modTime: info.ModTime()})
 	}
 	if st.SignRequired {
-		// The parts are verified side by side: each check reads a whole
-		// part, and there is a core for each on most machines.
-		errs := make([]error, len(st.Parts))
-		sums := make([]string, len(st.Parts))
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 		for i, part := range st.Parts {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				sums[i], errs[i] = verifyFS(part.FI, part.FS)
-			}()
-		}
-		wg.Wait()
-		for i, part := range st.Parts {
-			if err := errs[i]; err != nil {
-				return nil, fmt.Errorf("%w: %s does not verify against %s: %v; sign the declaration again", ErrBadSignature, filepath.Base(part.FS), filepath.Base(part.FI), err)
+			sig, err := readFS(part.FS)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrBadSignature, err) // the FS's name and what to do are in err
+			}
+			p.Files[i].Signature = sig
+			if sig.Digest == crypto.SHA256 {
+				p.Files[i].SHA256 = hex.EncodeToString(sig.MessageDigest)
 			}
 		}
-		for i, part := range st.Parts {
-			p.Files[i].SHA256 = sums[i]
+		for _, part := range st.Parts {
 			info, err := os.Stat(part.FS)
 			if err != nil {
 				return nil, err
@@ -167,6 +174,32 @@ func CheckSet(set batch.Set, signTest bool) (*Plan, error) {
 	return p, nil
 }
 
+// VerifyContent reads every FI part of the plan and checks what sending
+// it would check as it leaves: its bytes are the ones its FS signs (and
+// the ones in expected, FI name to SHA-256 hex, when given), with CRLF
+// line endings. A dry run does it; a send does not need it.
+func (p *Plan) VerifyContent(ctx context.Context, expected map[string]string) error {
+	for _, f := range p.Files {
+		if !strings.HasPrefix(f.Name, "FI.") {
+			continue
+		}
+		file, err := os.Open(f.Path)
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", f.Name, err)
+		}
+		c := newContentCheck(f, expected[f.Name])
+		_, err = io.Copy(c, newProgressReader(ctx, file, f.Size, nil))
+		file.Close()
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", f.Name, err)
+		}
+		if err := c.verdict(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // SendResult is the outcome of a send that completed (or of a dry run).
 type SendResult struct {
 	Plan      Plan
@@ -178,13 +211,15 @@ type SendResult struct {
 }
 
 // SendError is a send that stopped. Its message says what is on the
-// server, that no GO was sent, and that sending again is safe.
+// server, whether a GO may have reached it, and says that sending again
+// is safe only when it is (see ResendSafe).
 type SendError struct {
 	Set      string   // the GO name
 	Folder   string   // the server folder
 	OnServer []string // files verified complete on the server
-	// GOUncertain is set when the connection broke while the GO itself
-	// was being sent, so it may have arrived.
+	// GOUncertain is set when the connection broke, or Cancel came, while
+	// the GO itself was being sent, so it may have arrived: the transfer
+	// point may be processing the set.
 	GOUncertain bool
 	Err         error
 }
@@ -192,20 +227,46 @@ type SendError struct {
 func (e *SendError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sending %s stopped: %v", e.Set, e.Err)
+	if errors.Is(e.Err, ErrAlreadyOnServer) {
+		// The message already says what is there and what to do.
+		return b.String()
+	}
 	if len(e.OnServer) > 0 {
 		fmt.Fprintf(&b, "; already in %s on the server: %s", e.Folder, strings.Join(e.OnServer, ", "))
 	} else {
 		fmt.Fprintf(&b, "; no complete file of the set is in %s on the server", e.Folder)
 	}
-	if e.GOUncertain {
-		b.WriteString("; the connection broke while the GO was being sent, so it may have arrived: look at the server folder (or wait for the acknowledgement) before sending again, since a set sent twice is refused")
-	} else {
+	switch {
+	case e.GOUncertain:
+		b.WriteString("; the GO was being sent when the transfer stopped, so the transfer point may have received it and be processing the set: fetch the replies (the acknowledgement) before sending again, since a set sent twice is refused")
+	case e.ResendSafe():
 		b.WriteString("; no GO was sent, so the transfer point will not process anything: sending again is safe (it replaces these files)")
+	default:
+		b.WriteString("; no GO was sent, so the transfer point will not process anything")
 	}
 	return b.String()
 }
 
 func (e *SendError) Unwrap() error { return e.Err }
+
+// ResendSafe reports whether sending the same set again, as it is, is
+// both harmless and sensible: no GO can have reached the server, and the
+// send stopped for a reason that may be gone by now (the connection broke
+// or timed out, the server was unreachable, or the person cancelled
+// before the GO). It is false when the GO may have arrived, when the set
+// is already on the server, and when something must be fixed first: a
+// refused login, a changed or unknown host key, a permission or folder
+// problem, a TLS failure, a declaration that does not match its
+// signature, or any failure it does not know.
+func (e *SendError) ResendSafe() bool {
+	if e.GOUncertain || errors.Is(e.Err, ErrAlreadyOnServer) || errors.Is(e.Err, ErrBadSignature) {
+		return false
+	}
+	if isCancel(e.Err) {
+		return true
+	}
+	return IsTransient(e.Err) || errors.Is(e.Err, context.DeadlineExceeded) || errors.Is(e.Err, os.ErrDeadlineExceeded)
+}
 
 // Send checks the set, connects to ep, sends the set and closes the
 // connection. Network failures are retried on a new connection.
@@ -216,7 +277,10 @@ func Send(ctx context.Context, ep Endpoint, auth Auth, set batch.Set, opts SendO
 		return nil, err
 	}
 	if opts.DryRun {
-		return &SendResult{Plan: *plan, DryRun: true}, nil
+		return dryRun(ctx, plan, opts)
+	}
+	if err := checkExpected(plan, opts.ExpectedSHA256); err != nil {
+		return nil, err
 	}
 	opts.Redial = func(ctx context.Context) (Transport, error) { return Dial(ctx, ep, auth) }
 	t, err := Dial(ctx, ep, auth)
@@ -247,14 +311,44 @@ func SendSet(ctx context.Context, t Transport, set batch.Set, opts SendOptions) 
 		return nil, err
 	}
 	if opts.DryRun {
-		return &SendResult{Plan: *plan, DryRun: true}, nil
+		return dryRun(ctx, plan, opts)
 	}
 	return sendPlan(ctx, t, plan, opts)
+}
+
+// dryRun checks what a send would check as the files leave, reading each
+// declaration, and connects to nothing.
+func dryRun(ctx context.Context, plan *Plan, opts SendOptions) (*SendResult, error) {
+	if err := checkExpected(plan, opts.ExpectedSHA256); err != nil {
+		return nil, err
+	}
+	if err := plan.VerifyContent(ctx, opts.ExpectedSHA256); err != nil {
+		return nil, err
+	}
+	return &SendResult{Plan: *plan, DryRun: true}, nil
+}
+
+// checkExpected compares, before anything is sent, the digests the caller
+// expects with the ones the FS files sign, when both are SHA-256.
+func checkExpected(plan *Plan, expected map[string]string) error {
+	for _, f := range plan.Files {
+		want := expected[f.Name]
+		if want != "" && f.SHA256 != "" && !strings.EqualFold(want, f.SHA256) {
+			return fmt.Errorf("%w: the signature of %s signs a declaration with SHA-256 %s, not the %s that was prepared; nothing was sent: prepare and sign it again", ErrBadSignature, f.Name, f.SHA256, want)
+		}
+	}
+	return nil
 }
 
 // sendPlan sends a checked set.
 func sendPlan(ctx context.Context, t Transport, plan *Plan, opts SendOptions) (*SendResult, error) {
 	set := plan.Set
+	if err := checkExpected(plan, opts.ExpectedSHA256); err != nil {
+		if opts.ownTransport && t != nil {
+			t.Close()
+		}
+		return nil, err
+	}
 	res := &SendResult{Plan: *plan}
 	s := &sender{ctx: ctx, t: t, own: opts.ownTransport, opts: opts, plan: plan, max: opts.retries()}
 	start := time.Now()
@@ -357,6 +451,13 @@ func (s *sender) run() error {
 	s.hashes = map[string]string{}
 	for _, f := range s.plan.Files[:len(s.plan.Files)-1] {
 		if err := s.attempt(func(t Transport) error { return s.put(t, f) }); err != nil {
+			if errors.Is(err, ErrBadSignature) {
+				// What was uploaded is not what was signed: take the set's
+				// files off the server, so nothing of it stays to be
+				// mistaken for a declaration.
+				s.onServer = append(s.onServer, f.Name)
+				s.removeUploaded()
+			}
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
 		s.onServer = append(s.onServer, f.Name)
@@ -385,9 +486,18 @@ func (s *sender) run() error {
 	err = s.attempt(func(t Transport) error {
 		if s.goTried {
 			// A GO whose reply was lost may have arrived: never send it twice.
-			if n, err := t.Size(s.ctx, folder, goFile.Name); err == nil && n == 0 {
+			n, err := t.Size(s.ctx, folder, goFile.Name)
+			if err == nil && n == 0 {
 				return nil
 			}
+			if errors.Is(err, fs.ErrNotExist) && !s.setStillThere(t) {
+				// Neither the GO nor the whole set is there: the transfer
+				// point may have taken them away to process them.
+				return errGOTaken
+			}
+		}
+		if err := s.ctx.Err(); err != nil {
+			return err // Cancel came before the GO left
 		}
 		s.goTried = true
 		if err := t.Put(s.ctx, folder, goFile.Name, bytes.NewReader(nil), 0); err != nil {
@@ -408,7 +518,7 @@ func (s *sender) run() error {
 		return err
 	})
 	if err != nil {
-		s.goUncertain = s.goTried && !errors.Is(err, ErrFolderMissing) && !isCancel(err)
+		s.goUncertain = s.goTried && !goRefused(err)
 		return fmt.Errorf("%s: %w", goFile.Name, err)
 	}
 	s.hashes[goFile.Name] = emptySHA256
@@ -416,33 +526,99 @@ func (s *sender) run() error {
 	return nil
 }
 
+// errGOTaken: after a broken GO, neither the GO nor the set's files are
+// on the server any more.
+var errGOTaken = errors.New("after the connection broke, neither the GO nor the other files of the set are on the server any more; the transfer point may have taken them to process")
+
+// goRefused reports that the server answered a GO it did not store: the
+// folder is missing, the server refused it, or an FTP permanent (5xx)
+// reply. Anything else
+// while the GO was leaving (a cut, a timeout, Cancel) leaves it uncertain.
+func goRefused(err error) bool {
+	if errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrRefused) || errors.Is(err, ErrTLSRequired) {
+		return true
+	}
+	var tp *textproto.Error
+	return errors.As(err, &tp) && tp.Code >= 500 && tp.Code < 600
+}
+
+// setStillThere reports whether every FI and FS of the set is still
+// complete on the server.
+func (s *sender) setStillThere(t Transport) bool {
+	listed, err := t.List(s.ctx, s.plan.Folder)
+	if err != nil {
+		return true // no answer: the GO's own check decides
+	}
+	sizes := map[string]int64{}
+	for _, f := range listed {
+		sizes[f.Name] = f.Size
+	}
+	for _, f := range s.plan.Files[:len(s.plan.Files)-1] {
+		if n, ok := sizes[f.Name]; !ok || n != f.Size {
+			return false
+		}
+	}
+	return true
+}
+
+// removeUploaded deletes from the server the files of the set this send
+// put there (no GO was sent), and keeps in s.onServer those it could not
+// remove. It goes on after a cancellation: a half-sent set must not stay.
+func (s *sender) removeUploaded() {
+	ctx := context.WithoutCancel(s.ctx)
+	del := func(t Transport, name string) error {
+		err := t.Delete(ctx, s.plan.Folder, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	var left []string
+	for _, name := range s.onServer {
+		err := errors.New("no connection")
+		if s.t != nil {
+			err = del(s.t, name)
+		}
+		if err != nil && s.opts.Redial != nil {
+			// Once more on a new connection (the old one may be broken).
+			if s.t != nil {
+				s.t.Close()
+				s.t = nil
+			}
+			if t, derr := s.opts.Redial(ctx); derr == nil {
+				s.t, s.own = t, true
+				err = del(t, name)
+			}
+		}
+		if err != nil {
+			left = append(left, name)
+		}
+	}
+	s.onServer = left
+}
+
 func isCancel(err error) bool { return errors.Is(err, context.Canceled) || errors.Is(err, errAborted) }
 
 var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToString(h[:]) }()
 
-// put uploads one file, hashing the bytes as they leave, and checks its
-// size on the server.
+// put uploads one file, hashing the bytes as they leave (the one read
+// of the file), and checks its size on the server and, for an FI, that
+// the bytes sent are the ones signed.
 func (s *sender) put(t Transport, f PlannedFile) error {
 	file, err := os.Open(f.Path)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", f.Name, err)
 	}
 	defer file.Close()
-	// A declaration verified with its SHA-256 signature is not hashed
-	// again; it must then be unchanged since the check.
-	var src io.Reader = file
-	var hr *hashingReader
-	if f.SHA256 == "" {
-		hr = newHashingReader(file)
-		defer hr.stop()
-		src = hr
-	}
+	check := newContentCheck(f, s.opts.ExpectedSHA256[f.Name])
+	hr := newHashingReader(file, check)
+	defer hr.stop()
 	var progress func(done, total int64)
 	if s.opts.Progress != nil {
 		progress = func(done, total int64) { s.opts.Progress(f.Name, done, total) }
 		progress(0, f.Size)
 	}
-	pr := newProgressReader(s.ctx, src, f.Size, progress)
+	pr := newProgressReader(s.ctx, hr, f.Size, progress)
 	if err := t.Put(s.ctx, s.plan.Folder, f.Name, pr, f.Size); err != nil {
 		return err
 	}
@@ -460,56 +636,166 @@ func (s *sender) put(t Transport, f PlannedFile) error {
 	if n != f.Size {
 		return fmt.Errorf("%w: %s has %d bytes on the server instead of %d", errSizeMismatch, f.Name, n, f.Size)
 	}
-	if hr != nil {
-		s.hashes[f.Name] = hr.sum()
-	} else {
-		s.hashes[f.Name] = f.SHA256
+	hr.wait()
+	if err := check.verdict(); err != nil {
+		return err
+	}
+	s.hashes[f.Name] = check.sha256Hex()
+	return nil
+}
+
+// contentCheck hashes a file's bytes (SHA-256 for the record, and the
+// digest of its signature when that is another) and, for an FI of a
+// signed set, counts its line endings; verdict then says whether they are
+// the bytes signed and expected.
+type contentCheck struct {
+	name     string
+	sig      *signer.Signature
+	expected string // SHA-256 hex the caller expects, or ""
+	sha      hash.Hash
+	other    hash.Hash           // the signature's digest when it is not SHA-256
+	lines    *signer.LineCounter // nil when line endings do not matter
+}
+
+func newContentCheck(f PlannedFile, expected string) *contentCheck {
+	c := &contentCheck{name: f.Name, sig: f.Signature, expected: expected, sha: sha256.New()}
+	if c.sig != nil {
+		c.lines = new(signer.LineCounter)
+		if c.sig.Digest != crypto.SHA256 {
+			c.other = c.sig.Digest.New()
+		}
+	}
+	return c
+}
+
+// hash takes the next bytes into the digests.
+func (c *contentCheck) hash(p []byte) {
+	c.sha.Write(p)
+	if c.other != nil {
+		c.other.Write(p)
+	}
+}
+
+// countLines takes the next bytes into the line-ending count.
+func (c *contentCheck) countLines(p []byte) {
+	if c.lines != nil {
+		c.lines.Write(p)
+	}
+}
+
+// Write hashes p and counts its line endings, for a check in one goroutine.
+func (c *contentCheck) Write(p []byte) (int, error) {
+	c.countLines(p)
+	c.hash(p)
+	return len(p), nil
+}
+
+func (c *contentCheck) sha256Hex() string { return hex.EncodeToString(c.sha.Sum(nil)) }
+
+// verdict compares what was read with the signature and the expected
+// digest. Every failure wraps ErrBadSignature.
+func (c *contentCheck) verdict() error {
+	sum := c.sha.Sum(nil)
+	if c.sig != nil {
+		d := sum
+		if c.other != nil {
+			d = c.other.Sum(nil)
+		}
+		if err := c.sig.Check(d); err != nil {
+			return fmt.Errorf("%w: %s as read to be sent: %w", ErrBadSignature, c.name, err)
+		}
+		if le := c.lines.Result(); !le.TextModeSafe {
+			return fmt.Errorf("%w: %s: %w: %s; convert the declaration to CRLF line endings and sign it again", ErrBadSignature, c.name, signer.ErrNotTextModeSafe, le.Problem())
+		}
+	}
+	if c.expected != "" && !strings.EqualFold(c.expected, hex.EncodeToString(sum)) {
+		return fmt.Errorf("%w: %s is not the declaration that was prepared (its SHA-256 is %s, %s was signed); prepare and sign it again", ErrBadSignature, c.name, hex.EncodeToString(sum), c.expected)
 	}
 	return nil
 }
 
-// hashingReader computes the SHA-256 of the bytes read through it on
-// another goroutine, so that hashing does not slow the upload down: each
-// chunk is copied to a pooled buffer and handed over.
+// hashingReader hands the bytes read through it to a contentCheck: the
+// line endings are counted as the bytes are read, and the digests are
+// computed on another goroutine, so that hashing does not slow the upload
+// down. As an io.WriterTo (what io.Copy uses) it reads the file into its
+// own buffers and hands each one, once written to the connection, to the
+// hash without copying it; as a plain reader it copies each chunk into a
+// buffer for the hash.
 type hashingReader struct {
-	r    io.Reader
-	ch   chan *[]byte
-	done chan string
-	once sync.Once
+	r     io.Reader
+	check *contentCheck
+	ch    chan []byte // filled buffers, to hash
+	free  chan []byte // hashed buffers, to fill again
+	done  chan struct{}
+	once  sync.Once
 }
 
-var hashBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return &b }}
+const (
+	hashBuffers   = 4
+	hashBufferLen = 256 << 10
+)
 
-func newHashingReader(r io.Reader) *hashingReader {
-	h := &hashingReader{r: r, ch: make(chan *[]byte, 8), done: make(chan string, 1)}
+func newHashingReader(r io.Reader, check *contentCheck) *hashingReader {
+	h := &hashingReader{r: r, check: check, ch: make(chan []byte, hashBuffers), free: make(chan []byte, hashBuffers), done: make(chan struct{})}
+	for range hashBuffers {
+		h.free <- make([]byte, hashBufferLen)
+	}
 	go func() {
-		sum := sha256.New()
+		defer close(h.done)
 		for b := range h.ch {
-			sum.Write(*b)
-			*b = (*b)[:0]
-			hashBufPool.Put(b)
+			check.hash(b)
+			h.free <- b[:cap(b)]
 		}
-		h.done <- hex.EncodeToString(sum.Sum(nil))
 	}()
 	return h
 }
 
 func (h *hashingReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
+	h.check.countLines(p[:n])
 	for rest := p[:n]; len(rest) > 0; {
-		b := hashBufPool.Get().(*[]byte)
-		k := min(len(rest), cap(*b))
-		*b = append((*b)[:0], rest[:k]...)
-		h.ch <- b
+		b := <-h.free
+		k := copy(b, rest)
+		h.ch <- b[:k]
 		rest = rest[k:]
 	}
 	return n, err
 }
 
+// WriteTo writes the rest of the file to w, each buffer then hashed in
+// place.
+func (h *hashingReader) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for {
+		b := <-h.free
+		k, err := io.ReadFull(h.r, b)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		if k > 0 {
+			h.check.countLines(b[:k])
+			m, werr := w.Write(b[:k])
+			n += int64(m)
+			h.ch <- b[:m] // hashed once written: exactly what left
+			if werr != nil {
+				return n, werr
+			}
+		} else {
+			h.free <- b
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
 func (h *hashingReader) stop() { h.once.Do(func() { close(h.ch) }) }
 
-// sum waits for the hash of everything read.
-func (h *hashingReader) sum() string {
+// wait waits until everything read is hashed.
+func (h *hashingReader) wait() {
 	h.stop()
-	return <-h.done
+	<-h.done
 }

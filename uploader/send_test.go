@@ -16,6 +16,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/testservers"
+	"github.com/expeditor-be/expeditor/signer"
 )
 
 // checkSent compares the server folder with the local set, byte for byte.
@@ -87,14 +88,22 @@ func TestSendChecksLocally(t *testing.T) {
 	if err != nil || !res.DryRun || len(res.Plan.Files) != 3 || res.Plan.Folder != "IN" {
 		t.Fatalf("dry run: %+v, %v", res, err)
 	}
-	// A declaration changed after signing: refused before connecting.
+	// A declaration changed after signing: the dry run reads it and says so.
 	fi := set.Path(set.FI(1))
 	f, _ := os.OpenFile(fi, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("<Extra/>\r\n")
 	f.Close()
+	_, err = Send(context.Background(), Endpoint{Scheme: "ftp", User: "nobody12", Host: "192.0.2.1", Port: 21}, Auth{}, set, SendOptions{DryRun: true})
+	if !errors.Is(err, ErrBadSignature) || !errors.Is(err, signer.ErrChangedAfterSigning) {
+		t.Fatalf("changed FI, dry run: %v", err)
+	}
+	// A damaged FS: refused before connecting, without reading the FI.
+	fsPath := set.Path(set.FS(1))
+	data, _ := os.ReadFile(fsPath)
+	os.WriteFile(fsPath, data[:len(data)/2], 0o644)
 	_, err = Send(context.Background(), Endpoint{Scheme: "ftp", User: "nobody12", Host: "192.0.2.1", Port: 21}, Auth{}, set, SendOptions{})
 	if !errors.Is(err, ErrBadSignature) {
-		t.Fatalf("changed FI: %v", err)
+		t.Fatalf("damaged FS: %v", err)
 	}
 	// A missing FS.
 	os.Remove(set.Path(set.FS(1)))
@@ -104,20 +113,42 @@ func TestSendChecksLocally(t *testing.T) {
 	}
 }
 
-// faultCase cuts the connection at some point of a send with no retries:
-// the send fails, no GO reaches the server, and the message says so.
-func expectCleanFailure(t *testing.T, err error, root string, folder string) *SendError {
+// expectCleanFailure checks a send that stopped before the GO: the send
+// fails with a *SendError, no GO reaches the server, the history records
+// the failure, and the message says sending again is safe exactly when
+// safe is true.
+func expectCleanFailure(t *testing.T, err error, root string, folder string, safe bool) *SendError {
 	t.Helper()
 	var se *SendError
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v, want a *SendError", err)
 	}
 	msg := err.Error()
-	if se.GOUncertain || !strings.Contains(msg, "no GO was sent") || !strings.Contains(msg, "sending again is safe") {
+	if se.GOUncertain || !errors.Is(err, ErrAlreadyOnServer) && !strings.Contains(msg, "no GO was sent") {
 		t.Errorf("message %q", msg)
 	}
-	if names := serverFiles(t, root, folder); hasGO(names) {
+	if se.ResendSafe() != safe || strings.Contains(msg, "sending again is safe") != safe {
+		t.Errorf("ResendSafe() = %v, want %v; message %q", se.ResendSafe(), safe, msg)
+	}
+	if names := serverFiles(t, root, folder); hasGO(names) && !errors.Is(err, ErrAlreadyOnServer) {
 		t.Errorf("a GO reached the server: %v", names)
+	}
+	return se
+}
+
+// expectGOUncertain checks a send that stopped while the GO was leaving:
+// the message says the transfer point may have it and to fetch the
+// replies first, never that sending again is safe.
+func expectGOUncertain(t *testing.T, err error) *SendError {
+	t.Helper()
+	var se *SendError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a *SendError", err)
+	}
+	msg := err.Error()
+	if !se.GOUncertain || se.ResendSafe() || strings.Contains(msg, "no GO was sent") || strings.Contains(msg, "sending again is safe") ||
+		!strings.Contains(msg, "may have received it") || !strings.Contains(msg, "fetch the replies") {
+		t.Errorf("GOUncertain %v, ResendSafe %v, message %q", se.GOUncertain, se.ResendSafe(), msg)
 	}
 	return se
 }
@@ -158,7 +189,7 @@ func TestSendFaultsFTP(t *testing.T) {
 				isolate(t)
 				set := makeSet(t, batch.Production, 1, fiSize)
 				_, err := send(set, -1, cutDuring(proxy, "FI.", fiSize/2))
-				se := expectCleanFailure(t, err, srv.Root, "IN")
+				se := expectCleanFailure(t, err, srv.Root, "IN", true)
 				if len(se.OnServer) != 0 {
 					t.Errorf("on server: %v", se.OnServer)
 				}
@@ -167,27 +198,23 @@ func TestSendFaultsFTP(t *testing.T) {
 				isolate(t)
 				set := makeSet(t, batch.Production, 1, fiSize)
 				_, err := send(set, -1, cutDuring(proxy, "FS.", 0))
-				se := expectCleanFailure(t, err, srv.Root, "IN")
+				se := expectCleanFailure(t, err, srv.Root, "IN", true)
 				if !slices.Equal(se.OnServer, []string{set.FI(1).String()}) {
 					t.Errorf("on server: %v (message %q)", se.OnServer, err)
 				}
 			})
 			if !tls {
-				// Plain FTP shows its commands: cut exactly when the GO is asked for.
-				t.Run("cut-before-GO", func(t *testing.T) {
+				// Plain FTP shows its commands: cut exactly when the GO is
+				// asked for. The GO did not arrive, but the sender cannot
+				// know: it was leaving when the connection broke.
+				t.Run("cut-during-GO", func(t *testing.T) {
 					isolate(t)
 					set := makeSet(t, batch.Production, 1, 50_000)
 					proxy.CutOn("STOR " + srv.Root + "/IN/GO.")
 					_, err := send(set, -1, nil)
-					var se *SendError
-					if !errors.As(err, &se) || len(se.OnServer) != 2 {
-						t.Fatalf("err = %v", err)
-					}
-					if names := serverFiles(t, srv.Root, "IN"); hasGO(names) {
-						t.Errorf("a GO reached the server: %v", names)
-					}
-					if !strings.Contains(err.Error(), "GO") {
-						t.Errorf("message %q", err)
+					se := expectGOUncertain(t, err)
+					if len(se.OnServer) != 2 {
+						t.Errorf("on server: %v", se.OnServer)
 					}
 				})
 			}
@@ -210,7 +237,7 @@ func TestSendFaultsFTP(t *testing.T) {
 				proxy.Refuse(true)
 				defer proxy.Refuse(false)
 				_, err := send(set, 2, nil)
-				expectCleanFailure(t, err, srv.Root, "IN")
+				expectCleanFailure(t, err, srv.Root, "IN", true)
 			})
 		})
 	}
@@ -239,9 +266,9 @@ func TestSendFaultsSFTP(t *testing.T) {
 	auth := sshAuth(t, srv)
 	set := makeSet(t, batch.Production, 1, 1<<20)
 	_, err := Send(context.Background(), ep, auth, set, SendOptions{Retries: -1, Progress: cutDuring(proxy, "FI.", 1<<19)})
-	expectCleanFailure(t, err, srv.Root, "IN")
+	expectCleanFailure(t, err, srv.Root, "IN", true)
 	_, err = Send(context.Background(), ep, auth, set, SendOptions{Retries: -1, Progress: cutDuring(proxy, "FS.", 0)})
-	se := expectCleanFailure(t, err, srv.Root, "IN")
+	se := expectCleanFailure(t, err, srv.Root, "IN", true)
 	if len(se.OnServer) != 1 {
 		t.Errorf("on server: %v", se.OnServer)
 	}
@@ -262,6 +289,8 @@ func TestSendWrongPasswordNotRetried(t *testing.T) {
 	if !errors.Is(err, ErrLogin) {
 		t.Fatalf("err = %v", err)
 	}
+	// A refused login is not cured by sending again as it is.
+	expectCleanFailure(t, err, srv.Root, "IN", false)
 	if time.Since(start) > 4*time.Second+5*time.Second {
 		t.Errorf("a login failure was retried")
 	}
@@ -290,7 +319,7 @@ func TestSendMissingFolder(t *testing.T) {
 			if !errors.Is(err, ErrFolderMissing) || !strings.Contains(err.Error(), "INTEST-S") {
 				t.Fatalf("err = %v", err)
 			}
-			expectCleanFailure(t, err, root, "INTEST")
+			expectCleanFailure(t, err, root, "INTEST", false)
 		})
 	}
 }
@@ -310,7 +339,7 @@ func TestSendCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	expectCleanFailure(t, err, srv.Root, "IN")
+	expectCleanFailure(t, err, srv.Root, "IN", true)
 }
 
 // pickupTransport is a transfer point in memory that takes a GO away the

@@ -29,7 +29,7 @@ type sftpTransport struct {
 // ErrKeyPassphrase. With legacy set, the key signs the login with the old
 // ssh-rsa (SHA-1) algorithm only.
 func LoadIdentity(file string, passphrase []byte, legacy bool) (ssh.Signer, error) {
-	data, err := os.ReadFile(file)
+	data, err := readBounded(file, maxKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the private key: %w", err)
 	}

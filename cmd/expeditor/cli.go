@@ -173,7 +173,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, helpError{flags: fs}
 			}
-			return nil, usagef("%s", strings.TrimPrefix(err.Error(), "flag provided but not defined: "))
+			return nil, flagUsage(err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {

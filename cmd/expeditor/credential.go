@@ -43,6 +43,11 @@ func (c *credentialFlags) open(env *cliEnv) (signer.Credential, error) {
 	if _, err := os.Stat(c.p12); err != nil {
 		return nil, withHint(fmt.Errorf("cannot read the certificate file %s: %w", c.p12, unwrapPath(err)), "give the path of your .p12 or .pfx file")
 	}
+	warnIfShared(env, c.p12, "certificate file (it holds your private key)")
+	// A file without a password opens without asking for one.
+	if cred, err := signer.LoadP12(c.p12, nil); !errors.Is(err, signer.ErrWrongPassword) {
+		return cred, p12Hint(err)
+	}
 	pw, err := readSecret(env, secret{what: "password of " + c.p12, envVar: "EXPEDITOR_P12_PASSWORD", file: c.passwordFile, fileFlag: "--password-file"})
 	if err != nil {
 		return nil, err
@@ -52,7 +57,7 @@ func (c *credentialFlags) open(env *cliEnv) (signer.Credential, error) {
 	if errors.Is(err, signer.ErrWrongPassword) {
 		return nil, withHint(err, "type the password again; it is case-sensitive. Nothing was written")
 	}
-	return cred, err
+	return cred, p12Hint(err)
 }
 
 // secret says where a secret may come from, in this order: an
@@ -82,10 +87,11 @@ func readSecret(env *cliEnv, s secret) ([]byte, error) {
 		return []byte(v), nil
 	}
 	if s.file != "" {
-		b, err := os.ReadFile(s.file)
+		b, err := readSecretFile(s.file)
 		if err != nil {
 			return nil, withHint(fmt.Errorf("cannot read the %s from %s: %w", s.what, s.file, unwrapPath(err)), "check the path given to %s", s.fileFlag)
 		}
+		warnIfShared(env, s.file, "file of the "+s.what)
 		// One line: drop the line break an editor adds.
 		if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
 			b = b[:i]

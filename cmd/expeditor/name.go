@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -87,7 +86,9 @@ func runName(env *cliEnv, args []string) error {
 		return err
 	}
 	defer ledger.Close()
-	_, dst, err := batch.NameDeclaration(context.Background(), ledger, src, dir, n)
+	ctx, stop := commandContext()
+	defer stop()
+	_, dst, err := batch.NameDeclaration(ctx, ledger, src, dir, n)
 	var ne *batch.NameError
 	switch {
 	case errors.As(err, &ne) && ne.Code == batch.CodeNameAlreadySent:
@@ -97,7 +98,7 @@ func runName(env *cliEnv, args []string) error {
 	case errors.Is(err, batch.ErrNameTaken):
 		return withHint(err, "run the command again for the next sequence number")
 	case err != nil:
-		return err
+		return diskFullHint(err, dir)
 	}
 	if info.Size() > batch.MaxPartSize {
 		fmt.Fprintf(env.stderr, "expeditor: note: the file is larger than 200 MB; sign it with --split to cut it into parts\n")

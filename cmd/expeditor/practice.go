@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 
 	"github.com/expeditor-be/expeditor/uploader"
 	"github.com/expeditor-be/expeditor/uploader/practice"
@@ -50,7 +47,7 @@ func runPractice(env *cliEnv, args []string) error {
 	if len(pos) > 0 {
 		return usagef("unknown argument %q", pos[0])
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := commandContext()
 	defer stop()
 	var mu sync.Mutex // answers come from the FTP sessions' goroutines
 	opts.OnAnswer = func(a practice.Answer) {

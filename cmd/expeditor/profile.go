@@ -79,7 +79,7 @@ func runProfileAdd(env *cliEnv, args []string) error {
 	}
 	ep, err := uploader.ParseEndpoint(pos[1])
 	if err != nil {
-		return withHint(err, "for example: expeditor profile add %s sftp://USER@%s --identity ~/.ssh/id_rsa", pos[0], uploader.DefaultSFTPHost)
+		return addressUsage(err, "for example: expeditor profile add %s sftp://USER@%s --identity ~/.ssh/id_rsa", pos[0], uploader.DefaultSFTPHost)
 	}
 	if *identity != "" {
 		ep.IdentityFile = *identity

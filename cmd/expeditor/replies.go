@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
@@ -57,7 +55,7 @@ func runReplies(env *cliEnv, args []string) error {
 	if *langFlag != "" && batch.NormalizeLang(*langFlag) != strings.ToLower(*langFlag) {
 		return usagef("--lang %q: use en, fr, nl or de", *langFlag)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := commandContext()
 	defer stop()
 	dial, ep, err := repliesDialer(env, &conn)
 	if err != nil {
@@ -103,6 +101,9 @@ func runReplies(env *cliEnv, args []string) error {
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return errors.New("interrupted; the replies kept so far are safe, run the command again for the rest")
+		}
+		if h := repliesFaultHint(fetched(got), dir); h != "" {
+			return withHint(err, "%s", h)
 		}
 		if errors.Is(err, uploader.ErrFolderMissing) && !all {
 			return withHint(err, "use --env all to read every reply folder the account has")
@@ -155,7 +156,7 @@ func repliesLang(flagValue string) string {
 func repliesDialer(env *cliEnv, f *sendFlags) (dial func(context.Context) (uploader.Transport, error), ep uploader.Endpoint, err error) {
 	if f.to != "" {
 		if _, err := uploader.ParseEndpoint(f.to); err != nil {
-			return nil, uploader.Endpoint{}, withHint(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
+			return nil, uploader.Endpoint{}, addressUsage(err, "for example: --from ftp://USER@%s", uploader.DefaultFTPHost)
 		}
 	}
 	ep, auth, builtin, _, err := f.endpoint(env)
@@ -225,7 +226,7 @@ func printReplies(env *cliEnv, got []workflow.Reply, dir, where string, envs []b
 	for _, r := range got {
 		if r.Err != nil {
 			// Each error names its file already.
-			fmt.Fprintf(env.stderr, "expeditor: %s\n", lowerFirst(r.Err.Error()))
+			fmt.Fprintf(env.stderr, "expeditor: %s\n", batch.SafeText(lowerFirst(r.Err.Error())))
 		}
 		if r.Pending {
 			pending++

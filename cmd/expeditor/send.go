@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sync"
-	"syscall"
 
 	"golang.org/x/term"
 
@@ -69,7 +67,7 @@ func (f *sendFlags) endpoint(env *cliEnv) (ep uploader.Endpoint, auth uploader.A
 	case f.to != "":
 		ep, err = uploader.ParseEndpoint(f.to)
 		if err != nil {
-			return ep, auth, false, false, withHint(err, "for example: --to sftp://USER@%s", uploader.DefaultSFTPHost)
+			return ep, auth, false, false, addressUsage(err, "for example: --to sftp://USER@%s", uploader.DefaultSFTPHost)
 		}
 	case f.profile != "":
 		if b, found := builtinProfiles[f.profile]; found {
@@ -121,6 +119,9 @@ func (f *sendFlags) auth(env *cliEnv, ep uploader.Endpoint, auth uploader.Auth) 
 		}
 		t.Secret = given
 	}
+	if ep.Scheme == "sftp" && ep.IdentityFile != "" {
+		warnIfShared(env, ep.IdentityFile, "private key")
+	}
 	resolved, err := workflow.ResolveAuth(context.Background(), t, &terminalPrompter{env: env})
 	switch {
 	case errors.Is(err, workflow.ErrNoIdentity):
@@ -156,6 +157,24 @@ func explainSendError(err error, f *sendFlags) error {
 	if herr, ok := explainHostKeyError(err); ok {
 		return herr
 	}
+	var m *workflow.Message
+	if errors.As(err, &m) {
+		switch m.Code {
+		case workflow.MsgAlreadySent:
+			return withHint(err, "fetch the replies to see what the transfer point answered: expeditor replies; to send it to this account once more anyway, add --again")
+		case workflow.MsgBusy:
+			return withHint(err, "wait for that send to finish, then look at it with: expeditor status %s", m.Args["set"])
+		case workflow.MsgGOUncertain:
+			return withHint(err, "fetch the replies before sending again (expeditor replies): the acknowledgement says whether it arrived; send again with --again only if none comes")
+		case workflow.MsgRecordFailed:
+			return withHint(err, "the set is on its way; do not send it again")
+		}
+	}
+	var se *uploader.SendError
+	if errors.As(err, &se) && se.GOUncertain {
+		// Whatever broke (or Cancel), the GO may be there: that comes first.
+		return withHint(err, "fetch the replies (expeditor replies) before sending again")
+	}
 	switch {
 	case errors.Is(err, uploader.ErrLogin):
 		return withHint(err, "check the user name and password (or key) registered in Chaman; for SFTP, try --ssh-rsa")
@@ -174,25 +193,13 @@ func explainSendError(err error, f *sendFlags) error {
 	case errors.Is(err, context.Canceled):
 		return err
 	}
-	var m *workflow.Message
-	if errors.As(err, &m) {
-		switch m.Code {
-		case workflow.MsgAlreadySent:
-			return withHint(err, "fetch the replies to see what the transfer point answered: expeditor replies; to send it to this account once more anyway, add --again")
-		case workflow.MsgBusy:
-			return withHint(err, "wait for that send to finish, then look at it with: expeditor status %s", m.Args["set"])
-		case workflow.MsgGOUncertain:
-			return withHint(err, "fetch the replies before sending again (expeditor replies): the acknowledgement says whether it arrived; send again with --again only if none comes")
-		case workflow.MsgRecordFailed:
-			return withHint(err, "the set is on its way; do not send it again")
+	if se != nil {
+		switch {
+		case errors.Is(err, uploader.ErrBadSignature):
+			return withHint(err, "sign the declaration again (expeditor sign --force), then send it")
+		case se.ResendSafe():
+			return withHint(err, "send again with the same command when the connection is back")
 		}
-	}
-	var se *uploader.SendError
-	if errors.As(err, &se) {
-		if se.GOUncertain {
-			return withHint(err, "look at the acknowledgements (expeditor replies) before sending again")
-		}
-		return withHint(err, "send again with the same command when the connection is back")
 	}
 	return err
 }
@@ -268,6 +275,13 @@ func runSend(env *cliEnv, args []string) error {
 		}
 	}
 	if opts.DryRun {
+		// A send reads each declaration as it leaves; a dry run reads
+		// them here, to say now what the send would find.
+		for _, plan := range plans {
+			if err := plan.VerifyContent(context.Background(), nil); err != nil {
+				return withHint(err, "nothing was sent")
+			}
+		}
 		for _, plan := range plans {
 			fmt.Fprintf(env.stdout, "would send %s to %s, folder %s:\n", plan.Set.Key(), where, plan.Folder)
 			for _, pf := range plan.Files {
@@ -282,7 +296,7 @@ func runSend(env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := commandContext()
 	defer stop()
 	prog := newProgressPrinter(env.stderr)
 	opts.Progress = prog.update

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
+	"path/filepath"
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/signer"
@@ -71,7 +71,7 @@ func runSign(env *cliEnv, args []string) error {
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := commandContext()
 	defer stop()
 	opts.Now = now
 	res, err := signer.Prepare(ctx, pos, cred, opts)
@@ -80,10 +80,14 @@ func runSign(env *cliEnv, args []string) error {
 		return withHint(err, "add --force to replace it")
 	case errors.Is(err, signer.ErrNeedsCRLF):
 		return withHint(err, "add --crlf to convert it to CRLF line endings; the original is kept in the originals folder")
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("interrupted; nothing was changed: %w", err)
+	case errors.Is(err, batch.ErrEmptyDeclaration):
+		return withHint(err, "export the declaration again from your payroll software; nothing was written")
 	case errors.Is(err, signer.ErrTooLarge):
 		return withHint(err, "add --split to cut it into parts, each with its own signature")
 	case err != nil:
-		return err
+		return diskFullHint(err, filepath.Dir(pos[0]))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(env.stderr, "expeditor: note: %s\n", n)

@@ -23,7 +23,8 @@ type File struct {
 
 // Create starts writing target. Nothing appears at target until Commit.
 func Create(target string, perm os.FileMode) (*File, error) {
-	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	cleanOnce(filepath.Dir(target))
+	f, err := os.CreateTemp(filepath.Dir(target), tempPattern(target))
 	if err != nil {
 		return nil, err
 	}
