@@ -279,3 +279,26 @@ func BenchmarkLedger50k(b *testing.B) {
 		}
 	})
 }
+
+// FuzzMigration: a damaged or hand-edited history.json or journal.json of
+// an earlier version gives an error (and stays where it is) or records,
+// never a panic.
+func FuzzMigration(f *testing.F) {
+	f.Add([]byte(`[{"id":"x","set":"GO.DMFA.123456.20261121.00001.R.1","env":"R","result":"sent","endpoint":"ftp://u@h"}]`), []byte(`{"123456.20261121.R":[1,2]}`))
+	f.Add([]byte(`[{"reply":{"accepted":true,"codes":["ACRF-125"]}}]`), []byte(`{"x":[-1]}`))
+	f.Add([]byte(`{}`), []byte(`null`))
+	f.Fuzz(func(t *testing.T, history, journal []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "history.json"), history, 0o600)
+		os.WriteFile(filepath.Join(dir, "journal.json"), journal, 0o600)
+		l, err := OpenLedgerAt(filepath.Join(dir, LedgerFile))
+		if err != nil {
+			if _, serr := os.Stat(filepath.Join(dir, "history.json")); serr != nil {
+				t.Fatalf("a refused history was moved: %v", err)
+			}
+			return
+		}
+		defer l.Close()
+		l.List(Query{})
+	})
+}
