@@ -190,6 +190,11 @@ func (p *prepareStep) run(fis []string) {
 		if err != nil {
 			return workflow.PrepareError(err, fis)
 		}
+		// The ledger keeps the digests signed, for Send to check against;
+		// the files are written either way.
+		if err := workflow.RecordPrepared(res); err != nil {
+			u.log.Errorf("recording the prepared set in the ledger: %v", err)
+		}
 		// Prepare checked every FS against its FI before writing it (it
 		// writes nothing otherwise): say who signed, without reading the
 		// declaration once more.

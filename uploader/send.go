@@ -47,9 +47,6 @@ type SendOptions struct {
 	Redial func(ctx context.Context) (Transport, error)
 	// Endpoint names the server (Send sets it).
 	Endpoint string
-	// NoHistory is kept for callers of earlier versions: the send history
-	// is gone, the ledger (package workflow) records every send.
-	NoHistory bool
 	// ExpectedSHA256 maps FI names to the SHA-256 (hex) of the bytes that
 	// were signed, as the caller recorded them when the set was prepared.
 	// Each FI named is hashed as it is uploaded and must match, besides
@@ -202,12 +199,11 @@ func (p *Plan) VerifyContent(ctx context.Context, expected map[string]string) er
 
 // SendResult is the outcome of a send that completed (or of a dry run).
 type SendResult struct {
-	Plan      Plan
-	Files     []FileRecord // what was uploaded, with its SHA-256
-	HistoryID string       // unused: the ledger (package workflow) records sends
-	Retries   int          // how many times a step was tried again
-	Duration  time.Duration
-	DryRun    bool
+	Plan     Plan
+	Files    []FileRecord // what was uploaded, with its SHA-256
+	Retries  int          // how many times a step was tried again
+	Duration time.Duration
+	DryRun   bool
 }
 
 // SendError is a send that stopped. Its message says what is on the
@@ -271,11 +267,17 @@ func (e *SendError) ResendSafe() bool {
 // Send checks the set, connects to ep, sends the set and closes the
 // connection. Network failures are retried on a new connection.
 func Send(ctx context.Context, ep Endpoint, auth Auth, set batch.Set, opts SendOptions) (*SendResult, error) {
-	opts.Endpoint = ep.String()
 	plan, err := CheckSet(set, opts.SignTest)
 	if err != nil {
 		return nil, err
 	}
+	return SendPlan(ctx, ep, auth, plan, opts)
+}
+
+// SendPlan is Send for a set already checked by CheckSet: the plan is
+// sent as it is, without checking the set again.
+func SendPlan(ctx context.Context, ep Endpoint, auth Auth, plan *Plan, opts SendOptions) (*SendResult, error) {
+	opts.Endpoint = ep.String()
 	if opts.DryRun {
 		return dryRun(ctx, plan, opts)
 	}
@@ -310,6 +312,12 @@ func SendSet(ctx context.Context, t Transport, set batch.Set, opts SendOptions) 
 	if err != nil {
 		return nil, err
 	}
+	return SendPlanOver(ctx, t, plan, opts)
+}
+
+// SendPlanOver is SendSet for a set already checked by CheckSet: the
+// plan is sent over t as it is, without checking the set again.
+func SendPlanOver(ctx context.Context, t Transport, plan *Plan, opts SendOptions) (*SendResult, error) {
 	if opts.DryRun {
 		return dryRun(ctx, plan, opts)
 	}

@@ -17,12 +17,18 @@ type SendRequest struct {
 	Endpoint uploader.Endpoint
 	Auth     uploader.Auth
 	Set      batch.Set
-	// Plan is the checked set (uploader.CheckSet), when the caller already
-	// has it; it opens the record's timeline with the digests checked.
+	// Plan is the checked set (CheckSet or uploader.CheckSet), when the
+	// caller already has it: it is sent as it is, not checked again, and
+	// opens the record's timeline with the digests checked. Send checks
+	// the set when it is nil.
 	Plan *uploader.Plan
 	// Again sends a set the ledger shows as already sent, accepted or
 	// GO-uncertain for this account: a deliberate second send.
-	Again   bool
+	Again bool
+	// Options tune the upload. When Options.ExpectedSHA256 is nil, Send
+	// takes the digests the ledger recorded when the set was signed here
+	// (see RecordPrepared), so a declaration changed since is refused
+	// before its GO; a set signed by another tool is sent as it is.
 	Options uploader.SendOptions
 	// Transport, when set, is used instead of dialling Endpoint (the
 	// caller keeps it open; see uploader.SendSet).
@@ -63,11 +69,24 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 			return nil, err
 		}
 	}
-	var prepared []FileDigest
-	if req.Plan != nil {
-		for _, f := range req.Plan.Files {
-			prepared = append(prepared, FileDigest{Name: f.Name, Size: f.Size, SHA256: f.SHA256})
+	opts := req.Options
+	if req.Plan == nil {
+		plan, err := CheckSet(req.Set, opts.SignTest)
+		if err != nil {
+			return nil, err
 		}
+		req.Plan = plan
+	}
+	if opts.ExpectedSHA256 == nil {
+		digests, err := l.PreparedDigests(req.Set)
+		if err != nil {
+			return nil, err
+		}
+		opts.ExpectedSHA256 = digests
+	}
+	var prepared []FileDigest
+	for _, f := range req.Plan.Files {
+		prepared = append(prepared, FileDigest{Name: f.Name, Size: f.Size, SHA256: f.SHA256})
 	}
 	var prior *Record
 	release, err := l.Claim(account, req.Set, prepared, func(rec *Record) error {
@@ -93,13 +112,11 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 		return nil, err
 	}
 	defer release()
-	opts := req.Options
-	opts.NoHistory = true
 	var res *uploader.SendResult
 	if req.Transport != nil {
-		res, err = uploader.SendSet(ctx, req.Transport, req.Set, opts)
+		res, err = uploader.SendPlanOver(ctx, req.Transport, req.Plan, opts)
 	} else {
-		res, err = uploader.Send(ctx, req.Endpoint, req.Auth, req.Set, opts)
+		res, err = uploader.SendPlan(ctx, req.Endpoint, req.Auth, req.Plan, opts)
 	}
 	ev := Event{State: StateSent, PID: os.Getpid()}
 	if res != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/signer"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 func init() {
@@ -91,6 +92,11 @@ func runSign(env *cliEnv, args []string) error {
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(env.stderr, "expeditor: note: %s\n", n)
+	}
+	// The ledger keeps the digests signed, for send to check against;
+	// the files are written either way.
+	if err := workflow.RecordPrepared(res); err != nil {
+		fmt.Fprintf(env.stderr, "expeditor: warning: the signed files are written, but the ledger could not record them (send will check them against their signatures only): %v\n", err)
 	}
 	for _, p := range res.Written {
 		fmt.Fprintln(env.stdout, p)

@@ -89,10 +89,10 @@ func runStatus(env *cliEnv, args []string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return withHint(fmt.Errorf("the ledger has no record of %s", strings.Join(missing, ", ")), "a set appears once it is sent: expeditor send")
+		return withHint(fmt.Errorf("the ledger has no record of %s", strings.Join(missing, ", ")), "a set appears once it is signed (expeditor sign) or sent (expeditor send)")
 	}
 	if len(recs) == 0 && !*asJSON {
-		fmt.Fprintln(env.stderr, "expeditor: the ledger is empty: nothing was sent yet")
+		fmt.Fprintln(env.stderr, "expeditor: the ledger is empty: nothing was signed or sent yet")
 	}
 	return nil
 }

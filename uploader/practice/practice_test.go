@@ -37,7 +37,7 @@ func TestAcceptedOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := dial(t, srv.Server, srv.User, true)
-	if _, err := uploader.SendSet(context.Background(), tr, set, uploader.SendOptions{NoHistory: true}); err != nil {
+	if _, err := uploader.SendSet(context.Background(), tr, set, uploader.SendOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The files wait in IN until the next login (or MoveDelay).
