@@ -375,9 +375,12 @@ type Query struct {
 }
 
 // List returns the records the query selects, the most recently changed
-// first.
+// first. A set's record without an account (prepared: signed here) is
+// left out once the set has a record for an account, whose timeline
+// starts with the digests it was sent with.
 func (l *Ledger) List(q Query) ([]Record, error) {
-	var where []string
+	where := []string{`NOT (account = '' AND EXISTS (SELECT 1 FROM declarations o
+		WHERE o.env = declarations.env AND o.set_name = declarations.set_name AND o.account <> ''))`}
 	var args []any
 	if len(q.Sets) > 0 {
 		marks := make([]string, len(q.Sets))
@@ -391,10 +394,7 @@ func (l *Ledger) List(q Query) ([]Record, error) {
 		where = append(where, "account=?")
 		args = append(args, q.Account)
 	}
-	query := `SELECT ` + recordColumns + ` FROM declarations`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	query := `SELECT ` + recordColumns + ` FROM declarations WHERE ` + strings.Join(where, " AND ")
 	query += " ORDER BY updated DESC, id DESC"
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)

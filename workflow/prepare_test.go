@@ -125,6 +125,15 @@ func TestSendRefusesAChangedDeclaration(t *testing.T) {
 	if rec, _ := l.Get("xt1@ftp.example.be", batch.Production, set.Key()); rec == nil || rec.State != StateSendFailed {
 		t.Errorf("record %+v", rec)
 	}
+	// Listed: the account's record only, its timeline opening with the
+	// digests as prepared.
+	recs, _ := l.List(Query{Sets: []string{set.Key()}})
+	if len(recs) != 1 || recs[0].Account != "xt1@ftp.example.be" {
+		t.Fatalf("List: %+v", recs)
+	}
+	if tl, _ := l.Timeline(recs[0].ID); len(tl) == 0 || tl[0].State != StatePrepared || tl[0].Files[0].SHA256 != res.Parts[0].SHA256 {
+		t.Errorf("timeline %+v", tl)
+	}
 }
 
 // Changed and signed again by another tool: its FS matches, but it is not
