@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/testpki"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // tapDialogButton taps the button with this text in the dialog on top.
@@ -87,5 +90,16 @@ func TestBareLFAsksBeforeConverting(t *testing.T) {
 	}
 	if _, err := os.Stat(set.Path(set.FS(1))); err != nil {
 		t.Error("no FS after converting")
+	}
+	// The ledger records the set as prepared, with the SHA-256 of the
+	// bytes signed (the converted ones), for Send to plan with.
+	l, err := workflow.OpenLedger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	digests, err := l.PreparedDigests(set)
+	if sum := sha256.Sum256(data); err != nil || digests[set.FI(1).String()] != hex.EncodeToString(sum[:]) {
+		t.Errorf("prepared digests %v, %v", digests, err)
 	}
 }
