@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
-	"syscall"
 	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/internal/proc"
 )
 
 // staleLock is how old a claim made on another machine (a shared
@@ -41,22 +40,6 @@ func hostname() string {
 	return h
 }
 
-// processAlive reports whether the process pid still runs on this machine.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	if runtime.GOOS == "windows" {
-		return true // FindProcess fails there for a process that is gone
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, os.ErrPermission)
-}
-
 // Claim marks the set as being sent to the account by this process, in
 // one transaction: a second claim, from any process, fails at once with a
 // *BusyError while the first holder lives. The claim is dropped by
@@ -77,7 +60,7 @@ func (l *Ledger) Claim(account string, set batch.Set, prepared []FileDigest, che
 		}
 		if lockPID != 0 {
 			since := fromNanos(lockTime)
-			held := lockHost == host && processAlive(lockPID) ||
+			held := lockHost == host && proc.Alive(lockPID) ||
 				lockHost != host && now.Sub(since) < staleLock
 			if held {
 				return &BusyError{Set: set.Key(), Account: account, PID: lockPID, Host: lockHost, Since: since}

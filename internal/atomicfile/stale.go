@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/expeditor-be/expeditor/internal/proc"
 )
 
 // A process killed before it could clean up (SIGKILL, a power cut) leaves
@@ -76,7 +78,7 @@ func CleanStale(dir string) (removed []string) {
 			if err != nil || pid == os.Getpid() {
 				continue
 			}
-			if age < staleAge && processAlive(pid) {
+			if age < staleAge && proc.Alive(pid) {
 				continue
 			}
 		}

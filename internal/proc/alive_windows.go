@@ -1,10 +1,10 @@
-package atomicfile
+package proc
 
 import "os"
 
-// processAlive reports whether a process with this number exists: on
+// Alive reports whether a process with this number exists: on
 // Windows, opening it fails when it does not.
-func processAlive(pid int) bool {
+func Alive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}

@@ -1,14 +1,14 @@
 //go:build !windows
 
-package atomicfile
+package proc
 
 import (
 	"errors"
 	"syscall"
 )
 
-// processAlive reports whether a process with this number exists.
-func processAlive(pid int) bool {
+// Alive reports whether a process with this number exists.
+func Alive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
