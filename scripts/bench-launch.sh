@@ -20,8 +20,8 @@
 # the load average before and after, and ends with
 #   first_content_ms=N return_content_ms=N  (target: <= 1500)
 # The machine should be otherwise idle: these are wall-clock times.
-# Needs go, Xvfb (xvfb), python3 and libX11 (libx11-6): scripts/deps.sh
-# bench installs them.
+# Needs go, Xvfb (xvfb), python3 and libX11 (libx11-6): scripts/deps.sh gui
+# installs them (make bench-launch runs it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -31,7 +31,7 @@ TIMEOUT_S=${TIMEOUT_S:-15}
 SCREEN=${SCREEN:-1024x768}
 
 for tool in go Xvfb python3; do
-	command -v "$tool" >/dev/null || { echo "bench-launch: $tool is missing (scripts/deps.sh bench installs it)" >&2; exit 1; }
+	command -v "$tool" >/dev/null || { echo "bench-launch: $tool is missing (scripts/deps.sh gui installs it)" >&2; exit 1; }
 done
 
 tmp=$(mktemp -d)
