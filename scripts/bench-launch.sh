@@ -16,8 +16,9 @@
 #   content  the first frame with content drawn: at least MIN_COLOURS
 #            distinct colours on the screen (the window's background alone
 #            is one or two; text, icons and buttons bring dozens);
-# then closes the app (SIGTERM). It prints every round, the medians and
-# the load average before and after, and ends with
+# then closes the app (SIGTERM). BASE_BIN=path measures another build in
+# the same rounds, interleaved (before/after a change). It prints every
+# round, the medians and the load average before and after, and ends with
 #   first_content_ms=N return_content_ms=N  (target: <= 1500)
 # The machine should be otherwise idle: these are wall-clock times.
 # Needs go, Xvfb (xvfb), python3 and libX11 (libx11-6): scripts/deps.sh gui
@@ -159,13 +160,13 @@ fmt = lambda v: "%.0f" % v if v is not None else "none"
 print(fmt(mapped), fmt(content), n)
 EOF
 
-# round CASE HOME: one launch; appends "mapped content colours" to
+# round CASE HOME BIN: one launch; appends "mapped content colours" to
 # $tmp/CASE.t.
 round() {
-	local case=$1 home=$2 out
+	local case=$1 home=$2 bin=$3 out
 	out=$(cd "$home" && env -u EXPEDITOR_HOME $(homeenv "$home") python3 "$tmp/watch.py" "$MIN_COLOURS" "$TIMEOUT_S" "$bin")
 	echo "$out" >>"$tmp/$case.t"
-	printf 'bench-launch: %-6s mapped %6s ms  content %6s ms  (%s colours)\n' "$case" $out >&2
+	printf 'bench-launch: %-11s mapped %6s ms  content %6s ms  (%s colours)\n' "$case" $out >&2
 }
 
 median() { # median of column $1 of file $2 (numbers only)
@@ -174,20 +175,32 @@ median() { # median of column $1 of file $2 (numbers only)
 
 echo "bench-launch: $RUNS rounds each, screen $SCREEN, display $DISPLAY, $(nproc) cores" >&2
 echo "bench-launch: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-# A launch to warm the page cache (binary, fonts, GL libraries): not counted.
+# Launches to warm the page cache (binary, fonts, GL libraries) and the
+# returning user's caches (Mesa's shaders, the font index): not counted.
 warm="$tmp/warm-home"
 mkdir -p "$warm"
-(cd "$warm" && env -u EXPEDITOR_HOME $(homeenv "$warm") python3 "$tmp/watch.py" "$MIN_COLOURS" "$TIMEOUT_S" "$bin" >/dev/null)
+for b in "$bin" ${BASE_BIN:+"$BASE_BIN"}; do
+	for h in "$warm" "$ret"; do
+		(cd "$h" && env -u EXPEDITOR_HOME $(homeenv "$h") python3 "$tmp/watch.py" "$MIN_COLOURS" "$TIMEOUT_S" "$b" >/dev/null)
+	done
+done
 for i in $(seq 1 "$RUNS"); do
-	first="$tmp/first-home-$i"
-	mkdir -p "$first"
-	round first "$first"
-	round return "$ret"
+	mkdir -p "$tmp/first-home-$i" "$tmp/base-first-home-$i"
+	round first "$tmp/first-home-$i" "$bin"
+	round return "$ret" "$bin"
+	if [ -n "${BASE_BIN:-}" ]; then
+		round base-first "$tmp/base-first-home-$i" "$BASE_BIN"
+		round base-return "$ret" "$BASE_BIN"
+	fi
 done
 echo "bench-launch: load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 fc=$(median 2 "$tmp/first.t")
 rc=$(median 2 "$tmp/return.t")
+if [ -n "${BASE_BIN:-}" ]; then
+	echo "bench-launch: BASE_BIN medians over $RUNS rounds: first run mapped $(median 1 "$tmp/base-first.t") ms, content $(median 2 "$tmp/base-first.t") ms;" \
+		"returning user mapped $(median 1 "$tmp/base-return.t") ms, content $(median 2 "$tmp/base-return.t") ms"
+fi
 echo "bench-launch: medians over $RUNS rounds: first run mapped $(median 1 "$tmp/first.t") ms, content $fc ms;" \
 	"returning user mapped $(median 1 "$tmp/return.t") ms, content $rc ms (target <= 1500 ms)"
 echo "first_content_ms=$fc return_content_ms=$rc load=$(cut -d' ' -f1 /proc/loadavg)"
