@@ -247,7 +247,7 @@ func (d *declarationStep) showSet(set batch.Set) {
 	d.details.Refresh()
 
 	size := d.u.state.size
-	d.sizeLabel.SetText(lang.L("decl.size", map[string]any{"Size": humanSize(size), "Parts": n.Parts}))
+	d.sizeLabel.SetText(plural("decl.size", n.Parts, map[string]any{"Size": humanSize(size), "Parts": n.Parts}))
 	if size > batch.MaxPartSize && n.Parts == 1 {
 		d.splitCheck.SetChecked(d.u.state.split)
 		d.splitCheck.Show()

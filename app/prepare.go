@@ -84,7 +84,7 @@ func (p *prepareStep) refresh() {
 		p.prepareButton.Disable()
 		return
 	case u.signatureNeeded():
-		p.summary.SetText(lang.L("prep.summary.signed", map[string]any{"Name": set.FI(1).String(), "Parts": set.Base.Parts, "Signer": u.state.credLabel}))
+		p.summary.SetText(plural("prep.summary.signed", set.Base.Parts, map[string]any{"Name": set.FI(1).String(), "Parts": set.Base.Parts, "Signer": u.state.credLabel}))
 	default:
 		p.summary.SetText(lang.L("prep.summary.unsigned", map[string]any{"Name": set.FI(1).String(), "Env": envLabel(set.Base.Env)}))
 	}

@@ -147,13 +147,13 @@ func (r *repliesStep) fetch() {
 		}
 		if err != nil {
 			u.log.Errorf("fetching replies: %v", err)
-			r.message.SetText(lang.L("replies.failed", map[string]any{"Error": connectionMessage(err), "N": n}))
+			r.message.SetText(plural("replies.failed", n, map[string]any{"Error": connectionMessage(err), "N": n}))
 		} else {
 			u.log.Infof("fetched %d new replies into %s", n, dir)
 			if n == 0 {
 				r.message.SetText(lang.L("replies.none"))
 			} else {
-				r.message.SetText(lang.L("replies.fetched", map[string]any{"N": n, "Folder": dir}))
+				r.message.SetText(plural("replies.fetched", n, map[string]any{"N": n, "Folder": dir}))
 			}
 		}
 		r.showKept(kept)

@@ -161,7 +161,7 @@ func (s *sendStep) showProfile() {
 		s.profileInfo.SetText(explain(err))
 		return
 	}
-	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"Address": p.Endpoint.String()}))
+	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"User": p.Endpoint.User}))
 }
 
 // refresh says what will be sent, and whether the ledger shows the set
@@ -435,14 +435,15 @@ func (s *sendStep) testConnection() {
 	s.message.SetText(lang.L("send.testing"))
 	var (
 		n  int
-		ep string
+		ep   string
+		user string
 	)
 	u.tasks.run(func(ctx context.Context) error {
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err
 		}
-		ep = c.ep.String()
+		ep, user = c.ep.String(), c.ep.User
 		t, err := uploader.Dial(ctx, c.ep, c.auth)
 		if err != nil {
 			return err
@@ -459,7 +460,7 @@ func (s *sendStep) testConnection() {
 			return
 		}
 		u.log.Infof("connection to %s works", ep)
-		s.message.SetText(lang.L("send.test.ok", map[string]any{"Address": ep, "Folder": env.UploadFolder(), "N": n}))
+		s.message.SetText(plural("send.test.ok", n, map[string]any{"User": user, "N": n}))
 	})
 }
 
@@ -512,6 +513,7 @@ func (s *sendStep) send(again bool) {
 	var (
 		res  *uploader.SendResult
 		addr string
+		user string
 	)
 	k := u.tasks.newTask()
 	s.cancel = k.cancel
@@ -532,7 +534,7 @@ func (s *sendStep) send(again bool) {
 		if err != nil {
 			return err
 		}
-		addr = c.ep.String()
+		addr, user = c.ep.String(), c.ep.User
 		l, err := workflow.OpenLedger()
 		if err != nil {
 			return err
@@ -556,7 +558,7 @@ func (s *sendStep) send(again bool) {
 		for _, f := range res.Files {
 			names = append(names, f.Name)
 		}
-		s.message.SetText(lang.L("send.done", map[string]any{"Folder": res.Plan.Folder, "Files": strings.Join(names, ", "), "Address": addr}))
+		s.message.SetText(lang.L("send.done", map[string]any{"Files": strings.Join(names, ", "), "User": user}))
 		s.refresh()
 		s.nextButton.Enable()
 		u.refreshStatus()

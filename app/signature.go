@@ -274,7 +274,7 @@ func (s *signatureStep) scan() {
 			s.setMessage(lang.L("sig.token.nokey"), true)
 			return
 		}
-		s.setMessage(lang.L("sig.token.found", map[string]any{"N": len(options)}), false)
+		s.setMessage(plural("sig.token.found", len(options), map[string]any{"N": len(options)}), false)
 		s.keys.SetSelected(options[0])
 		for i, o := range options {
 			if s.found[o].key.Label == signer.EIDSignatureLabel {
@@ -412,21 +412,7 @@ func (s *signatureStep) chosen(cred signer.Credential, label string) {
 // signature.
 func (s *signatureStep) showCheck(cred signer.Credential) {
 	findings := signer.CheckCertificate(cred.Certificate(), s.now())
-	s.findings.Objects = nil
-	for _, f := range findings {
-		icon := theme.InfoIcon()
-		imp := widget.MediumImportance
-		switch f.Severity {
-		case signer.Warning:
-			icon, imp = theme.WarningIcon(), widget.WarningImportance
-		case signer.Blocking:
-			icon, imp = theme.ErrorIcon(), widget.DangerImportance
-		}
-		l := widget.NewLabel(findingText(f))
-		l.Wrapping = fyne.TextWrapWord
-		l.Importance = imp
-		s.findings.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l))
-	}
+	s.findings.Objects = certificateLines(cred.Certificate(), findings) // details.go
 	s.checkTitle.Show()
 	s.findings.Refresh()
 	if err := signer.BlockingError(findings); err != nil {
