@@ -12,7 +12,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -141,15 +140,7 @@ func newDeclarationStep(u *UI) *declarationStep {
 
 // browse opens the file dialog.
 func (d *declarationStep) browse() {
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		d.open(path)
-	}, d.u.window)
-	fd.Show()
+	d.u.openFile(fileDeclaration, d.open) // filedialog.go
 }
 
 // open takes a file chosen, dropped or re-opened from the history.

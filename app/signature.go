@@ -10,9 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -178,16 +176,10 @@ func (s *signatureStep) refresh() {
 
 // browse opens a file dialog filtered on .p12 and .pfx.
 func (s *signatureStep) browse() {
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		s.p12Entry.SetText(r.URI().Path())
-		r.Close()
+	s.u.openFile(fileCertificate, func(path string) { // filedialog.go
+		s.p12Entry.SetText(path)
 		s.u.window.Canvas().Focus(s.passwordEntry)
-	}, s.u.window)
-	fd.SetFilter(storage.NewExtensionFileFilter([]string{".p12", ".pfx", ".P12", ".PFX"}))
-	fd.Show()
+	})
 }
 
 // useFile opens the .p12/.pfx file with the typed password, off the UI
