@@ -433,7 +433,7 @@ func (s *sendStep) testConnection() {
 	s.testButton.Disable()
 	s.message.SetText(lang.L("send.testing"))
 	var (
-		n  int
+		n    int
 		ep   string
 		user string
 	)
