@@ -140,6 +140,7 @@ func NewUI(a fyne.App, w fyne.Window) *UI {
 	applyLanguage(a.Preferences().String(prefLanguage))
 	u.log.Infof("Expeditor %s started, language %s", Version, language())
 	u.build()
+	u.installKeys() // keys.go
 	return u
 }
 

@@ -80,5 +80,6 @@ func (u *UI) setLanguage(code string) {
 		u.log.Infof("language %s", language())
 	}
 	u.build()
+	u.installKeys() // keys.go
 	u.window.SetContent(u.root)
 }
