@@ -126,8 +126,7 @@ func (u *UI) openFile(kind fileKind, open func(path string)) *dialog.FileDialog 
 		}
 		path := r.URI().Path()
 		r.Close()
-		u.app.Preferences().SetString(prefLastFolder, filepath.Dir(path))
-		open(path)
+		u.fileChosen(path, open)
 	}, u.window)
 	if f := kind.filter(); f != nil {
 		fd.SetFilter(f)
@@ -141,6 +140,12 @@ func (u *UI) openFile(kind fileKind, open func(path string)) *dialog.FileDialog 
 	fd.Resize(fileDialogSize(u.window.Canvas().Size()))
 	fd.Show()
 	return fd
+}
+
+// fileChosen remembers the folder of a file chosen and opens it.
+func (u *UI) fileChosen(path string, open func(path string)) {
+	u.app.Preferences().SetString(prefLastFolder, filepath.Dir(path))
+	open(path)
 }
 
 // fileDialogSize is nearly the whole window, so that long names fit.
