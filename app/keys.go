@@ -25,6 +25,13 @@ import (
 // window is rebuilt in another language.
 func (u *UI) installKeys() {
 	u.window.Canvas().SetOnTypedKey(u.typedKey)
+	// Not a key, but wired at the same moment: the mouse wheel over an
+	// input box scrolls the page (wheel.go).
+	if u.hist != nil {
+		for _, page := range []fyne.CanvasObject{u.decl.content, u.sig.content, u.prep.content, u.send.content, u.replies.content, u.hist.content} {
+			wheelThroughEntries(page, u.sig.p12Entry)
+		}
+	}
 	if u.decl != nil && u.decl.senderEntry != nil && u.decl.senderEntry.OnSubmitted == nil {
 		u.decl.senderEntry.OnSubmitted = func(string) { press(u.decl.nameButton) }
 	}
@@ -118,8 +125,12 @@ func press(b *widget.Button) bool {
 // anything: Cancel, Close, Not now, No (or OK on a message).
 func dismissButton(o fyne.CanvasObject) *widget.Button {
 	dismiss := map[string]bool{}
-	for _, t := range []string{lang.L("cancel"), lang.L("close"), lang.L("welcome.later"),
-		lang.L("Cancel"), lang.L("Close"), lang.L("No"), lang.L("OK"), lang.L("ok")} {
+	words := []string{lang.L("cancel"), lang.L("close"), lang.L("welcome.later"), lang.L("ok")}
+	// Fyne's own dialogs' buttons, in Fyne's translations.
+	for _, w := range []string{"Cancel", "Close", "No", "OK"} {
+		words = append(words, lang.Localize(w))
+	}
+	for _, t := range words {
 		dismiss[t] = true
 	}
 	for _, b := range buttonsIn(o) {

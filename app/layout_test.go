@@ -1,10 +1,14 @@
 package app
 
 import (
+	"image/color"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/expeditor-be/expeditor/workflow"
@@ -71,4 +75,81 @@ func TestMiddleEllipsis(t *testing.T) {
 	if l.MinSize().Width > 100 {
 		t.Errorf("a path label should give way to its neighbours: min width %v", l.MinSize().Width)
 	}
+}
+
+// The mouse wheel over an input box scrolls the page: the boxes of the
+// steps and of the profile form have no scroller of their own to take the
+// wheel (paths excepted), and the set-up assistant has no scroll area
+// inside its page's.
+func TestWheelOverInputBoxes(t *testing.T) {
+	u, _ := newTestUI(t)
+	for name, e := range map[string]*widget.Entry{
+		"sender": u.decl.senderEntry, "certificate password": u.sig.passwordEntry, "PIN": u.sig.pinEntry,
+	} {
+		if e.Scroll != container.ScrollNone || e.Wrapping != fyne.TextWrapOff {
+			t.Errorf("the %s box keeps its own scroller", name)
+		}
+	}
+	if u.sig.p12Entry.Scroll == container.ScrollNone {
+		t.Error("the certificate path box should keep scrolling its long text")
+	}
+	u.goTo(stepSend)
+	test.Tap(u.send.addButton)
+	for _, e := range []*widget.Entry{u.profileDialog.user, u.profileDialog.password, u.profileDialog.port} {
+		if e.Scroll != container.ScrollNone {
+			t.Error("a profile box keeps its own scroller")
+		}
+	}
+	u.profileDialog.dialog.Hide()
+
+	// A scroll wheel event over the box reaches the page's scroll.
+	page := container.NewVScroll(container.NewVBox(u.decl.senderEntry, layoutSpacer(2000)))
+	page.Resize(fyne.NewSize(300, 200))
+	for _, o := range test.WidgetRenderer(u.decl.senderEntry).Objects() {
+		if _, ok := o.(fyne.Scrollable); ok && o.Visible() {
+			t.Fatalf("the entry holds a scroller that takes the wheel: %T", o)
+		}
+	}
+	page.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -50)})
+	if page.Offset.Y == 0 {
+		t.Error("the page did not scroll")
+	}
+
+	a := u.showSetup()
+	defer a.dialog.Hide()
+	for _, p := range a.pages {
+		if scrollInside(p) {
+			t.Errorf("a set-up page has a scroll area inside the page's scroll")
+		}
+	}
+}
+
+func layoutSpacer(h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(10, h))
+	return r
+}
+
+// scrollInside reports whether an object holds a scroll area: a scroll
+// container, a list or a multi-line entry.
+func scrollInside(o fyne.CanvasObject) bool {
+	switch w := o.(type) {
+	case *container.Scroll, *widget.List:
+		return true
+	case *widget.Entry:
+		return w.MultiLine
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			if scrollInside(c) {
+				return true
+			}
+		}
+	case *widget.Form:
+		for _, it := range w.Items {
+			if scrollInside(it.Widget) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -57,7 +57,7 @@ type setupAssistant struct {
 	keyBits                    *widget.Select
 	keyButton                  *widget.Button
 	keyResult                  *widget.Label
-	keyPublic                  *widget.Entry
+	keyPublic                  *widget.Label
 	keyCopy                    *widget.Button
 	key                        *uploader.SSHKey
 
@@ -93,13 +93,16 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	// SFTP key.
 	a.keyPath = widget.NewEntry()
 	a.keyPath.SetText(filepath.Join(home, ".ssh", "expeditor_rsa"))
-	a.keyPass = widget.NewPasswordEntry()
-	a.keyPass2 = widget.NewPasswordEntry()
+	a.keyPass = wheelEntry(widget.NewPasswordEntry())
+	a.keyPass2 = wheelEntry(widget.NewPasswordEntry())
 	a.keyBits = widget.NewSelect([]string{"4096", "3072", "2048"}, nil)
 	a.keyBits.SetSelected("4096")
 	a.keyResult = wrapped("")
-	a.keyPublic = widget.NewMultiLineEntry()
+	// A selectable label, not a multi-line entry: an entry would be a
+	// scroll area inside the page's.
+	a.keyPublic = widget.NewLabel("")
 	a.keyPublic.Wrapping = fyne.TextWrapBreak
+	a.keyPublic.Selectable = true
 	a.keyPublic.Hide()
 	a.keyCopy = widget.NewButton(lang.L("setup.key.copy"), func() {
 		u.app.Clipboard().SetContent(a.keyPublic.Text)
@@ -122,8 +125,8 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// FTP account.
-	a.user = widget.NewEntry()
-	a.password = widget.NewPasswordEntry()
+	a.user = wheelEntry(widget.NewEntry())
+	a.password = wheelEntry(widget.NewPasswordEntry())
 	a.accountResult = wrapped("")
 	a.checkButton = widget.NewButton(lang.L("setup.account.check"), a.checkAccount)
 	accountPage := container.NewVBox(
@@ -151,7 +154,7 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// Profile.
-	a.profileName = widget.NewEntry()
+	a.profileName = wheelEntry(widget.NewEntry())
 	a.profileName.SetText("office")
 	a.protocol = widget.NewRadioGroup([]string{"SFTP", "FTP"}, nil)
 	a.protocol.Horizontal = true

@@ -22,3 +22,35 @@ func wheelEntry(e *widget.Entry) *widget.Entry {
 	e.Refresh()
 	return e
 }
+
+// wheelThroughEntries applies wheelEntry to the one-line entries of a
+// step page (in containers, forms and Details), except those that hold
+// paths, which keep their own scrolling.
+func wheelThroughEntries(o fyne.CanvasObject, paths ...*widget.Entry) {
+	switch w := o.(type) {
+	case *widget.Entry:
+		for _, p := range paths {
+			if p == w {
+				return
+			}
+		}
+		wheelEntry(w)
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			wheelThroughEntries(c, paths...)
+		}
+	case *container.Scroll:
+		wheelThroughEntries(w.Content, paths...)
+	case *container.Split:
+		wheelThroughEntries(w.Leading, paths...)
+		wheelThroughEntries(w.Trailing, paths...)
+	case *widget.Form:
+		for _, it := range w.Items {
+			wheelThroughEntries(it.Widget, paths...)
+		}
+	case *widget.Accordion:
+		for _, it := range w.Items {
+			wheelThroughEntries(it.Detail, paths...)
+		}
+	}
+}
