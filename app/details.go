@@ -27,12 +27,7 @@ func details(content fyne.CanvasObject) *widget.Accordion {
 // name and "valid until", then what the check found that the user must
 // know (warnings, refusals), then the technical lines in Details.
 func certificateLines(cert *x509.Certificate, findings []signer.Finding) []fyne.CanvasObject {
-	line := func(icon fyne.Resource, imp widget.Importance, text string) fyne.CanvasObject {
-		l := widget.NewLabel(text)
-		l.Wrapping = fyne.TextWrapWord
-		l.Importance = imp
-		return container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l)
-	}
+	line := iconLine
 	var out []fyne.CanvasObject
 	out = append(out, line(theme.AccountIcon(), widget.MediumImportance, lang.L("cert.holder", map[string]any{"Name": certHolder(cert)})))
 	out = append(out, line(theme.CalendarIcon(), widget.MediumImportance, lang.L("cert.until", map[string]any{"Date": cert.NotAfter.Local().Format("02/01/2006")})))
@@ -53,6 +48,14 @@ func certificateLines(cert *x509.Certificate, findings []signer.Finding) []fyne.
 		out = append(out, details(container.NewVBox(technical...)))
 	}
 	return out
+}
+
+// iconLine is a line of text after an icon, wrapped at the width it gets.
+func iconLine(icon fyne.Resource, imp widget.Importance, text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = imp
+	return container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l)
 }
 
 // certHolder is the name of a certificate's holder, as a person reads it.

@@ -123,6 +123,9 @@ func setHistoryRow(o fyne.CanvasObject, e workflow.Record) {
 	what.SetText(historyWhat(e))
 	status.SetText(historyStatus(e))
 	icon.SetResource(historyIcon(e))
+	// A list re-uses a row at the same size: lay it out again for the
+	// status's new width.
+	row.Refresh()
 }
 
 // historyLine is one declaration set for one account, with its state and

@@ -36,9 +36,10 @@ func TestHistoryKeepsStatusAt800x600(t *testing.T) {
 			if width <= 0 || width > 800 {
 				t.Fatalf("the list is %v wide", width)
 			}
+			// As the list does: a row made and sized once, then filled.
 			row := newHistoryRow()
-			setHistoryRow(row, u.hist.entries[0])
 			row.Resize(fyne.NewSize(width, row.MinSize().Height))
+			setHistoryRow(row, u.hist.entries[0])
 			c := row.(*fyne.Container)
 			what, status := c.Objects[0].(*widget.Label), c.Objects[2].(*widget.Label)
 			if !strings.Contains(status.Text, stateText(workflow.StateNotiAnomalies)) || !strings.Contains(status.Text, "00913") {

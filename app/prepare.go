@@ -240,7 +240,7 @@ func (p *prepareStep) done(res *signer.Prepared, verified []string) {
 	p.message.SetText(lang.L("prep.done", map[string]any{"Folder": u.state.set.Dir}))
 	p.files.Objects = nil
 	for _, w := range res.Written {
-		p.files.Add(container.NewHBox(widget.NewIcon(theme.DocumentIcon()), widget.NewLabel(filepath.Base(w)+"  "+fileRole(filepath.Base(w)))))
+		p.files.Add(iconLine(theme.DocumentIcon(), widget.MediumImportance, filepath.Base(w)+"  "+fileRole(filepath.Base(w)))) // details.go
 	}
 	for _, v := range verified {
 		l := widget.NewLabel(v)
