@@ -187,6 +187,15 @@ func newProfileForm(u *UI, p *uploader.Profile) *profileForm {
 	return f
 }
 
+// profileLabel names a profile in the drop-down by its account (the
+// address is under the form's Details).
+func profileLabel(p uploader.Profile) string {
+	if p.Name == p.Endpoint.User || p.Endpoint.User == "" {
+		return p.Name
+	}
+	return p.Name + " — " + p.Endpoint.User
+}
+
 // showSecret shows the password or the key file, as the account has.
 func (f *profileForm) showSecret() {
 	stack := f.secret.Widget.(*fyne.Container)

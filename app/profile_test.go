@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/expeditor-be/expeditor/uploader"
 	"github.com/expeditor-be/expeditor/workflow"
@@ -82,5 +84,71 @@ func TestProfileFormDerivesProtocolAndPort(t *testing.T) {
 	}
 	if g.where.Selected != g.where.Options[0] || g.host.Text != "" || g.port.Text != "" || g.user.Text != "expedit01" {
 		t.Errorf("edit form: where %q, host %q, port %q, user %q", g.where.Selected, g.host.Text, g.port.Text, g.user.Text)
+	}
+}
+
+// The drop-down names a profile by its account, not by its address.
+func TestProfileLabel(t *testing.T) {
+	ep, _ := uploader.ParseEndpoint("sftp://expedit01@sftp.socialsecurity.be")
+	if got := profileLabel(uploader.Profile{Name: "office", Endpoint: ep}); got != "office — expedit01" {
+		t.Errorf("label %q", got)
+	}
+	if got := profileLabel(uploader.Profile{Name: "expedit01", Endpoint: ep}); got != "expedit01" {
+		t.Errorf("label %q", got)
+	}
+}
+
+// Choosing another language in the settings shows the settings again in
+// that language.
+func TestSettingsFollowTheLanguage(t *testing.T) {
+	u, w := newTestUI(t)
+	defer applyLanguage("en")
+	u.showSettings()
+	var sel *widget.Select
+	var find func(o fyne.CanvasObject)
+	find = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Select:
+			if sel == nil {
+				sel = x
+			}
+		case *widget.PopUp:
+			find(x.Content)
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				find(c)
+			}
+		case *widget.Form:
+			for _, it := range x.Items {
+				find(it.Widget)
+			}
+		}
+	}
+	find(w.Canvas().Overlays().Top())
+	if sel == nil {
+		t.Fatal("no language drop-down")
+	}
+	sel.SetSelected("Français")
+	top := w.Canvas().Overlays().Top()
+	if top == nil || len(w.Canvas().Overlays().List()) != 1 {
+		t.Fatalf("%d dialogs open", len(w.Canvas().Overlays().List()))
+	}
+	var form *widget.Form
+	var findForm func(o fyne.CanvasObject)
+	findForm = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.PopUp:
+			findForm(x.Content)
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				findForm(c)
+			}
+		case *widget.Form:
+			form = x
+		}
+	}
+	findForm(top)
+	if form == nil || form.Items[0].Text != "Langue" {
+		t.Errorf("the settings stay in English: %+v", form)
 	}
 }

@@ -131,7 +131,7 @@ func (s *sendStep) loadProfiles() {
 		s.message.SetText(explain(err))
 	}
 	for _, p := range ps {
-		label := p.Name + " — " + p.Endpoint.String()
+		label := profileLabel(p) // profile.go
 		s.options[label] = p.Name
 		opts = append(opts, label)
 	}

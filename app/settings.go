@@ -48,6 +48,11 @@ func (u *UI) newSettings() *settings {
 			}
 		}
 		u.setLanguage(code)
+		// The dialog was built in the old language: show it again in the new.
+		if s.dialog != nil {
+			s.dialog.Hide()
+			u.showSettings()
+		}
 	}
 	s.signTest = widget.NewCheck(lang.L("settings.signtest"), func(on bool) {
 		u.app.Preferences().SetBool(prefSignTest, on)
