@@ -177,3 +177,28 @@ func buttonsIn(o fyne.CanvasObject) []*widget.Button {
 func isModal(p *widget.PopUp) bool {
 	return len(buttonsIn(p)) > 0
 }
+
+// escEntry is an entry that hands Escape to onEscape: a text box that
+// has the focus takes every key, so without it Escape would not close
+// the dialog the box is in.
+type escEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+// newEscEntry makes a one-line entry (a password entry, with its
+// show/hide button, when password is set).
+func newEscEntry(password bool) *escEntry {
+	e := &escEntry{}
+	e.Password = password
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *escEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
+}

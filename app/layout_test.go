@@ -96,7 +96,7 @@ func TestWheelOverInputBoxes(t *testing.T) {
 	}
 	u.goTo(stepSend)
 	test.Tap(u.send.addButton)
-	for _, e := range []*widget.Entry{u.profileDialog.user, u.profileDialog.password, u.profileDialog.port} {
+	for _, e := range []*escEntry{u.profileDialog.user, u.profileDialog.password, u.profileDialog.port} {
 		if e.Scroll != container.ScrollNone {
 			t.Error("a profile box keeps its own scroller")
 		}

@@ -28,10 +28,10 @@ type profileForm struct {
 	u      *UI
 	dialog *dialog.CustomDialog
 
-	user     *widget.Entry
+	user     *escEntry
 	login    *widget.RadioGroup // a password or a key file
-	password *widget.Entry
-	identity *widget.Entry
+	password *escEntry
+	identity *escEntry
 	browse   *widget.Button
 	where    *widget.RadioGroup // production or a test server
 	secret   *widget.FormItem   // the password or the key file
@@ -40,10 +40,10 @@ type profileForm struct {
 	save     *widget.Button
 
 	// Details: what the answers above decide, for support staff.
-	name    *widget.Entry
+	name    *escEntry
 	scheme  *widget.Select
-	host    *widget.Entry
-	port    *widget.Entry
+	host    *escEntry
+	port    *escEntry
 	legacy  *widget.Check
 	derived *widget.Label
 	details *widget.Accordion
@@ -68,20 +68,20 @@ func newProfileForm(u *UI, p *uploader.Profile) *profileForm {
 	loginPassword, loginKey := lang.L("profile.login.password"), lang.L("profile.login.key")
 	production, testServer := lang.L("profile.where.production"), lang.L("profile.where.test")
 
-	f.user = wheelEntry(widget.NewEntry())
-	f.password = widget.NewPasswordEntry()
-	wheelEntry(f.password)
+	// Boxes that pass Escape to the dialog (keys.go) and the mouse wheel
+	// to the form (wheel.go), the key file's path excepted.
+	f.user, f.password, f.identity = newEscEntry(false), newEscEntry(true), newEscEntry(false)
+	f.name, f.host, f.port = newEscEntry(false), newEscEntry(false), newEscEntry(false)
+	for _, e := range []*escEntry{f.user, f.password, f.name, f.host, f.port} {
+		wheelEntry(&e.Entry)
+	}
 	f.password.SetPlaceHolder(lang.L("profile.password.placeholder"))
-	f.identity = widget.NewEntry()
 	f.identity.SetPlaceHolder(lang.L("profile.identity.placeholder"))
 	f.browse = widget.NewButtonWithIcon(lang.L("profile.identity.browse"), theme.FolderOpenIcon(), func() {
 		u.openFile(fileAny, func(path string) { f.identity.SetText(path) })
 	})
-	f.name = wheelEntry(widget.NewEntry())
 	f.name.SetPlaceHolder(lang.L("profile.name.placeholder"))
 	f.scheme = widget.NewSelect(schemes, nil)
-	f.host = wheelEntry(widget.NewEntry())
-	f.port = wheelEntry(widget.NewEntry())
 	f.legacy = widget.NewCheck(lang.L("profile.legacy"), nil)
 	f.derived = wrapped("")
 	f.warnings = wrapped("")
@@ -140,11 +140,12 @@ func newProfileForm(u *UI, p *uploader.Profile) *profileForm {
 		}
 		f.check()
 	}
-	for _, e := range []*widget.Entry{f.user, f.password, f.identity, f.host, f.port} {
+	for _, e := range []*escEntry{f.user, f.password, f.identity, f.host, f.port} {
 		e.OnChanged = func(string) { f.check() }
 	}
-	for _, e := range []*widget.Entry{f.user, f.password, f.identity, f.name, f.host, f.port} {
+	for _, e := range []*escEntry{f.user, f.password, f.identity, f.name, f.host, f.port} {
 		e.OnSubmitted = func(string) { f.doSave() }
+		e.onEscape = func() { f.dialog.Hide() }
 	}
 
 	f.where.SetSelected(production)

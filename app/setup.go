@@ -53,7 +53,7 @@ type setupAssistant struct {
 	dialog dialog.Dialog
 
 	// SFTP key
-	keyPath, keyPass, keyPass2 *widget.Entry
+	keyPath, keyPass, keyPass2 *escEntry
 	keyBits                    *widget.Select
 	keyButton                  *widget.Button
 	keyResult                  *widget.Label
@@ -62,18 +62,18 @@ type setupAssistant struct {
 	key                        *uploader.SSHKey
 
 	// FTP account
-	user, password *widget.Entry
+	user, password *escEntry
 	checkButton    *widget.Button
 	accountResult  *widget.Label
 
 	// certificate
-	certPath     *widget.Entry
+	certPath     *escEntry
 	certPEM      *widget.Check
 	exportButton *widget.Button
 	certResult   *widget.Label
 
 	// profile
-	profileName   *widget.Entry
+	profileName   *escEntry
 	protocol      *widget.RadioGroup
 	saveButton    *widget.Button
 	profileResult *widget.Label
@@ -91,10 +91,21 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	home, _ := os.UserHomeDir()
 
 	// SFTP key.
-	a.keyPath = widget.NewEntry()
+	// Text boxes that hand Escape to the dialog (keys.go); the short ones
+	// let the mouse wheel through to the page (wheel.go).
+	a.keyPath, a.keyPass, a.keyPass2 = newEscEntry(false), newEscEntry(true), newEscEntry(true)
+	a.user, a.password, a.certPath, a.profileName = newEscEntry(false), newEscEntry(true), newEscEntry(false), newEscEntry(false)
+	for _, e := range []*escEntry{a.keyPath, a.keyPass, a.keyPass2, a.user, a.password, a.certPath, a.profileName} {
+		e.onEscape = func() {
+			if a.dialog != nil {
+				a.dialog.Hide()
+			}
+		}
+	}
+	for _, e := range []*escEntry{a.keyPass, a.keyPass2, a.user, a.password, a.profileName} {
+		wheelEntry(&e.Entry)
+	}
 	a.keyPath.SetText(filepath.Join(home, ".ssh", "expeditor_rsa"))
-	a.keyPass = wheelEntry(widget.NewPasswordEntry())
-	a.keyPass2 = wheelEntry(widget.NewPasswordEntry())
 	a.keyBits = widget.NewSelect([]string{"4096", "3072", "2048"}, nil)
 	a.keyBits.SetSelected("4096")
 	a.keyResult = wrapped("")
@@ -125,8 +136,6 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// FTP account.
-	a.user = wheelEntry(widget.NewEntry())
-	a.password = wheelEntry(widget.NewPasswordEntry())
 	a.accountResult = wrapped("")
 	a.checkButton = widget.NewButton(lang.L("setup.account.check"), a.checkAccount)
 	accountPage := container.NewVBox(
@@ -140,7 +149,6 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// Certificate.
-	a.certPath = widget.NewEntry()
 	a.certPath.SetText(filepath.Join(home, "certificate.cer"))
 	a.certPEM = widget.NewCheck(lang.L("setup.cert.pem"), nil)
 	a.certResult = wrapped("")
@@ -154,7 +162,6 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// Profile.
-	a.profileName = wheelEntry(widget.NewEntry())
 	a.profileName.SetText("office")
 	a.protocol = widget.NewRadioGroup([]string{"SFTP", "FTP"}, nil)
 	a.protocol.Horizontal = true
