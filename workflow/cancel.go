@@ -25,9 +25,10 @@ const (
 	// account, so there is nothing to cancel there. Args: set, account,
 	// state (the ledger's state, or "" when it has no record).
 	MsgCancelNotSent Code = "cancel-not-sent"
-	// MsgCancelProcessed: the ledger shows the transfer point's
-	// notification for the set: its processing has a result already.
-	// Args: set, account, state, when.
+	// MsgCancelProcessed: the ledger shows the transfer point's answer
+	// that ends the set's way: a notification (the result of its
+	// processing) or a refusal at reception. Args: set, account, state,
+	// when.
 	MsgCancelProcessed Code = "cancel-processed"
 	// MsgCancelAgain: a TD was already sent for the set to the account.
 	// Args: set, account, when.
@@ -41,7 +42,7 @@ const (
 func init() {
 	Codes = append(Codes, MsgCancelNotSent, MsgCancelProcessed, MsgCancelAgain, MsgCancelSent)
 	english[MsgCancelNotSent] = "the ledger does not know {set} as sent to {account}: there is nothing to cancel there"
-	english[MsgCancelProcessed] = "{set} already has the result of its processing: the ledger shows it {state} for {account} since {when}"
+	english[MsgCancelProcessed] = "the transfer point has already answered {set}: the ledger shows it {state} for {account} since {when}"
 	english[MsgCancelAgain] = "a TD was already sent for {set} to {account} on {when}"
 	english[MsgCancelSent] = "{td} is on {account} in {folder}; the transfer point may already have processed {set}: its replies will tell"
 }
@@ -86,9 +87,10 @@ func TDName(name string) (batch.Name, error) {
 
 // CheckCancel is the ledger's rule for a TD: the account's record must
 // show the set as received by the transfer point (sent, GO uncertain, or
-// acknowledged as accepted) and not yet notified; a set only prepared,
-// never sent there, refused at reception, or cancelled already is
-// refused with a coded *Message. It returns the record (nil when none).
+// acknowledged as accepted) and not yet notified; a set only prepared or
+// being sent, never sent there, refused at reception, notified, or
+// cancelled already is refused with a coded *Message. It returns the
+// record (nil when none).
 func (l *Ledger) CheckCancel(account string, env batch.Environment, setName string) (*Record, error) {
 	rec, err := l.Get(account, env, setName)
 	if err != nil {
@@ -99,11 +101,11 @@ func (l *Ledger) CheckCancel(account string, env batch.Environment, setName stri
 		state = string(rec.State)
 	}
 	switch {
-	case rec == nil, rec.State == StatePrepared, rec.State == StateSendFailed, rec.State == StateSending, rec.State == StateAckRefused:
+	case rec == nil, rec.State == StatePrepared, rec.State == StateSendFailed, rec.State == StateSending:
 		return rec, Msg(MsgCancelNotSent, "set", setName, "account", account, "state", state)
 	case rec.State == StateCancelled:
 		return rec, Msg(MsgCancelAgain, "set", setName, "account", account, "when", rec.When.Local().Format(TimeLayout))
-	case rec.State.noti():
+	case rec.State.noti(), rec.State == StateAckRefused:
 		return rec, Msg(MsgCancelProcessed, "set", setName, "account", account, "state", state, "when", rec.When.Local().Format(TimeLayout))
 	}
 	return rec, nil

@@ -420,3 +420,37 @@ func TestRecordPreparedUnsigned(t *testing.T) {
 		t.Errorf("digests of an unsigned set: %v, %v", d, err)
 	}
 }
+
+// Which states a TD may follow, without --force.
+func TestCheckCancelStates(t *testing.T) {
+	want := map[State]Code{
+		StatePrepared: MsgCancelNotSent, StateSending: MsgCancelNotSent, StateSendFailed: MsgCancelNotSent,
+		StateSent: "", StateGOUncertain: "", StateAckAccepted: "",
+		StateAckRefused: MsgCancelProcessed, StateNotiAccepted: MsgCancelProcessed, StateNotiAnomalies: MsgCancelProcessed,
+		StateNotiRefused: MsgCancelProcessed, StateCancelled: MsgCancelAgain,
+	}
+	if len(want) != len(States) {
+		t.Fatalf("a state is missing from the table")
+	}
+	for i, st := range States {
+		l := openTest(t)
+		set := testSet(i + 1)
+		if _, err := l.Add("a@h", set, Event{State: st}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := l.CheckCancel("a@h", set.Base.Env, set.Key())
+		var m *Message
+		got := Code("")
+		if errors.As(err, &m) {
+			got = m.Code
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if got != want[st] {
+			t.Errorf("%s: %q, want %q", st, got, want[st])
+		}
+	}
+	if _, err := openTest(t).CheckCancel("a@h", batch.Production, testSet(99).Key()); !errors.Is(err, &Message{Code: MsgCancelNotSent}) {
+		t.Errorf("no record: %v", err)
+	}
+}

@@ -88,7 +88,7 @@ func explainCancelError(err error) error {
 	case workflow.MsgCancelNotSent:
 		return withHint(err, "check the set's name and the account (expeditor status %s); if it was sent from elsewhere, add --force", m.Args["set"])
 	case workflow.MsgCancelProcessed:
-		return withHint(err, "a TD asks to cancel processing; whether it changes a processed declaration is not known. To send one anyway, add --force")
+		return withHint(err, "the replies say what became of it (expeditor replies); what a TD does after them is not known. To send one anyway, add --force")
 	case workflow.MsgCancelAgain:
 		return withHint(err, "fetch the replies to see what the transfer point did: expeditor replies; to send another TD anyway, add --force")
 	}
