@@ -32,8 +32,17 @@ func (u *UI) installKeys() {
 			wheelThroughEntries(page, u.sig.p12Entry)
 		}
 	}
-	if u.decl != nil && u.decl.senderEntry != nil && u.decl.senderEntry.OnSubmitted == nil {
-		u.decl.senderEntry.OnSubmitted = func(string) { press(u.decl.nameButton) }
+	// Enter in the naming form's boxes copies the file under its name;
+	// in the certificate's path, it goes on to the password.
+	if u.decl != nil {
+		for _, e := range []*widget.Entry{u.decl.senderEntry, u.decl.dateEntry, u.decl.seqEntry} {
+			if e != nil && e.OnSubmitted == nil {
+				e.OnSubmitted = func(string) { press(u.decl.nameButton) }
+			}
+		}
+	}
+	if u.sig != nil && u.sig.p12Entry != nil && u.sig.p12Entry.OnSubmitted == nil {
+		u.sig.p12Entry.OnSubmitted = func(string) { u.window.Canvas().Focus(u.sig.passwordEntry) }
 	}
 }
 
