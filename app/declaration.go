@@ -382,7 +382,7 @@ func (d *declarationStep) copyUnderName() {
 		}
 		d.u.log.Infof("copied %s to %s", src, dst)
 		d.open(dst)
-		d.setMessage(lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": dir}))
+		d.setMessage(lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": shortPath(dir)}))
 	})
 }
 

@@ -68,6 +68,16 @@ func (r *pathLabelRenderer) Refresh() {
 	r.p.label.Refresh()
 }
 
+// shortPathRunes is the most characters of a path written in a sentence.
+const shortPathRunes = 60
+
+// shortPath is a path to write in a sentence, cut in the middle when it
+// is long (the sentence wraps, a path would break anywhere): the start of
+// the folder and the end of the name stay.
+func shortPath(p string) string {
+	return middleEllipsis(p, shortPathRunes, func(s string) float32 { return float32(len([]rune(s))) })
+}
+
 // middleEllipsis is s, or s with its middle replaced by "…" so that it
 // fits width as measure measures it. The end (the file name) keeps more
 // of its characters than the start.

@@ -216,7 +216,7 @@ func (h *historyStep) reopen() {
 	set := batch.Set{Dir: dir, Base: n.With(batch.FI).WithPart(0)}
 	fi := set.Path(set.FI(1))
 	if _, err := os.Stat(fi); err != nil {
-		h.message.SetText(lang.L("history.missing", map[string]any{"Name": filepath.Base(fi), "Folder": dir}))
+		h.message.SetText(lang.L("history.missing", map[string]any{"Name": filepath.Base(fi), "Folder": shortPath(dir)}))
 		return
 	}
 	h.u.goTo(stepDeclaration)

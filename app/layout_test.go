@@ -67,6 +67,14 @@ func TestMiddleEllipsis(t *testing.T) {
 		t.Errorf("cut path %q", got)
 	}
 
+	// In a sentence, a long path is cut to a fixed length.
+	if s := shortPath(p); len([]rune(s)) > shortPathRunes || !strings.HasSuffix(s, ".R.1.1") {
+		t.Errorf("short path %q", s)
+	}
+	if s := shortPath("/tmp/x"); s != "/tmp/x" {
+		t.Errorf("a short path changed: %q", s)
+	}
+
 	// The widget shows what fits its width and keeps the whole path.
 	l := newPathLabel(p)
 	l.Resize(fyne.NewSize(200, l.MinSize().Height))

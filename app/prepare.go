@@ -237,7 +237,7 @@ func (p *prepareStep) done(res *signer.Prepared, verified []string) {
 	}
 	u.state.prepared = true
 	u.log.Infof("prepared: %s", strings.Join(res.Written, ", "))
-	p.message.SetText(lang.L("prep.done", map[string]any{"Folder": u.state.set.Dir}))
+	p.message.SetText(lang.L("prep.done", map[string]any{"Folder": shortPath(u.state.set.Dir)}))
 	p.files.Objects = nil
 	for _, w := range res.Written {
 		p.files.Add(iconLine(theme.DocumentIcon(), widget.MediumImportance, filepath.Base(w)+"  "+fileRole(filepath.Base(w)))) // details.go

@@ -153,7 +153,7 @@ func (r *repliesStep) fetch() {
 			if n == 0 {
 				r.message.SetText(lang.L("replies.none"))
 			} else {
-				r.message.SetText(plural("replies.fetched", n, map[string]any{"N": n, "Folder": dir}))
+				r.message.SetText(plural("replies.fetched", n, map[string]any{"N": n, "Folder": shortPath(dir)}))
 			}
 		}
 		r.showKept(kept)
