@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/expeditor-be/expeditor/batch"
@@ -188,5 +189,24 @@ func TestTabReachesEveryControl(t *testing.T) {
 	}
 	if radios != len(u.decl.envRadio.Options) {
 		t.Errorf("Tab reaches %d of the %d environments", radios, len(u.decl.envRadio.Options))
+	}
+}
+
+// Escape answers Fyne's own dialogs as their dismiss button does (the
+// callback runs, with "no"), and Enter as their main button.
+func TestKeyboardFyneDialogs(t *testing.T) {
+	u, w := newTestUI(t)
+	c := w.Canvas()
+	answer := ""
+	dialog.ShowConfirm("Question", "Really?", func(ok bool) { answer = fmt.Sprint(ok) }, u.window)
+	c.Unfocus()
+	key(c, fyne.KeyEscape)
+	if answer != "false" || c.Overlays().Top() != nil {
+		t.Errorf("Escape on a question: answer %q, dialog still open %v", answer, c.Overlays().Top() != nil)
+	}
+	dialog.ShowConfirm("Question", "Really?", func(ok bool) { answer = fmt.Sprint(ok) }, u.window)
+	key(c, fyne.KeyReturn)
+	if answer != "true" || c.Overlays().Top() != nil {
+		t.Errorf("Enter on a question: answer %q", answer)
 	}
 }
