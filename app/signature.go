@@ -23,6 +23,13 @@ import (
 // password).
 const prefP12 = "p12"
 
+// sigView is what the signature step shows, kept across a change of
+// language: its last message.
+type sigView struct {
+	message text
+	isError bool
+}
+
 // signatureStep is step 2: choose the credential that signs, a .p12/.pfx
 // file or a key on an eID card or token, and see its check.
 type signatureStep struct {
@@ -49,6 +56,7 @@ type signatureStep struct {
 
 	message    *widget.Label
 	busy       *widget.ProgressBarInfinite
+	ready      *widget.Label // "Certificate ready ✓", the holder, valid until
 	checkTitle *widget.Label
 	findings   *fyne.Container
 	nextButton *widget.Button
@@ -137,13 +145,17 @@ func newSignatureStep(u *UI) *signatureStep {
 	s.busy = widget.NewProgressBarInfinite()
 	s.busy.Stop()
 	s.busy.Hide()
+	s.ready = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.ready.Wrapping = fyne.TextWrapWord
+	s.ready.Importance = widget.SuccessImportance
+	s.ready.Hide()
 	s.checkTitle = widget.NewLabelWithStyle(lang.L("sig.check.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.checkTitle.Hide()
 	s.findings = container.NewVBox()
 	s.nextButton = widget.NewButtonWithIcon(lang.L("sig.next"), theme.NavigateNextIcon(), func() { u.goTo(stepPrepare) })
 	s.nextButton.Importance = widget.HighImportance
 
-	s.content = container.NewVScroll(container.NewVBox(
+	s.content = page(container.NewVBox(
 		heading(lang.L("step.signature")),
 		s.intro,
 		s.kind,
@@ -151,13 +163,16 @@ func newSignatureStep(u *UI) *signatureStep {
 		s.tokenBox,
 		s.busy,
 		s.message,
+		s.ready,
 		s.checkTitle,
 		s.findings,
-		container.NewHBox(s.nextButton),
-	))
+	), s.nextButton)
 	if u.state.cred != nil {
 		s.showCheck(u.state.cred)
 	}
+	s.showText(u.views.sig.message, u.views.sig.isError)
+	s.showReady()
+	s.refresh()
 	return s
 }
 
@@ -169,11 +184,32 @@ func (s *signatureStep) refresh() {
 	default:
 		s.intro.SetText(lang.L("sig.intro"))
 	}
+	s.updateNext()
+}
+
+// updateNext shows "Continue" only when there is a certificate to sign
+// with, or nothing to sign.
+func (s *signatureStep) updateNext() {
 	if s.u.state.cred != nil || (s.u.state.set != nil && !s.u.signatureNeeded()) {
 		s.nextButton.Enable()
+		s.nextButton.Show()
 	} else {
 		s.nextButton.Disable()
+		s.nextButton.Hide()
 	}
+}
+
+// noCredential drops the credential after a failure (a wrong password, a
+// card that does not answer): no previous certificate's check stays on
+// screen, so it is clear that none is active.
+func (s *signatureStep) noCredential() {
+	s.u.setCredential(nil, "")
+	s.showReady()
+	s.checkTitle.Hide()
+	s.findings.Objects = nil
+	s.findings.Refresh()
+	s.updateNext()
+	s.u.refreshStatus()
 }
 
 // browse opens a file dialog filtered on .p12 and .pfx.
@@ -207,17 +243,23 @@ func (s *signatureStep) useFile() {
 		cred, err = signer.LoadP12(path, password)
 		return err
 	}, func(err error) {
+		s = s.u.sig // the step as shown now (the language may have changed)
 		s.stop()
 		if err != nil {
 			s.u.log.Errorf("opening certificate file %s: %v", path, err)
+			defer s.noCredential()
 			switch {
 			case errors.Is(err, signer.ErrWrongPassword):
-				s.setMessage(explain(err), true)
+				s.setText(func() string { return explain(err) }, true)
 				s.u.window.Canvas().Focus(s.passwordEntry)
 			case errors.Is(err, signer.ErrNotP12):
-				s.setMessage(lang.L("sig.file.notp12", map[string]any{"Name": filepath.Base(path)}), true)
+				s.setText(func() string {
+					return lang.L("sig.file.notp12", map[string]any{"Name": filepath.Base(path)})
+				}, true)
 			default:
-				s.setMessage(explainIn(err, lang.L("sig.file.error", map[string]any{"Error": explain(err)})), true)
+				s.setText(func() string {
+					return explainIn(err, lang.L("sig.file.error", map[string]any{"Error": explain(err)}))
+				}, true)
 			}
 			return
 		}
@@ -360,11 +402,13 @@ func (s *signatureStep) useToken() {
 		cred, err = signer.OpenToken(ctx, opts)
 		return err
 	}, func(err error) {
+		s = s.u.sig
 		s.stop()
 		clear(pin)
 		if err != nil {
 			s.u.log.Errorf("opening token key %s: %v", k.key.Label, err)
-			s.setMessage(explain(err), true)
+			s.setText(func() string { return explain(err) }, true)
+			s.noCredential()
 			return
 		}
 		s.u.log.Infof("token key opened: %s on %s", k.key.Label, k.slot.Token.Label)
@@ -402,7 +446,7 @@ func (u *UI) pinPrompt(typed []byte) signer.PINPrompt {
 // chosen keeps the credential and shows its check.
 func (s *signatureStep) chosen(cred signer.Credential, label string) {
 	s.u.setCredential(cred, label)
-	s.setMessage(lang.L("sig.chosen", map[string]any{"Label": label}), false)
+	s.setText(func() string { return lang.L("sig.chosen", map[string]any{"Label": label}) }, false)
 	s.showCheck(cred)
 	s.u.refreshStatus()
 }
@@ -430,12 +474,33 @@ func (s *signatureStep) showCheck(cred signer.Credential) {
 	s.checkTitle.Show()
 	s.findings.Refresh()
 	if err := signer.BlockingError(findings); err != nil {
-		s.setMessage(lang.L("sig.blocked"), true)
+		s.setText(func() string { return lang.L("sig.blocked") }, true)
 		s.u.setCredential(nil, "")
-		s.nextButton.Disable()
+		s.showReady()
+		s.updateNext()
 		return
 	}
-	s.nextButton.Enable()
+	s.showReady()
+	s.updateNext()
+}
+
+// showReady says in one unmistakable line which certificate signs, until
+// when; or, once one was tried, that none is active.
+func (s *signatureStep) showReady() {
+	cred := s.u.state.cred
+	switch {
+	case cred != nil:
+		s.ready.SetText(lang.L("sig.ready", map[string]any{"Holder": holder(cred), "Until": cred.Certificate().NotAfter.Local().Format("02/01/2006")}))
+		s.ready.Importance = widget.SuccessImportance
+		s.ready.Show()
+	case s.u.views.sig.isError:
+		s.ready.SetText(lang.L("sig.none"))
+		s.ready.Importance = widget.WarningImportance
+		s.ready.Show()
+	default:
+		s.ready.Hide()
+	}
+	s.ready.Refresh()
 }
 
 func (s *signatureStep) start() {
@@ -457,7 +522,17 @@ func (s *signatureStep) stop() {
 	}
 }
 
-func (s *signatureStep) setMessage(msg string, isError bool) {
+// setMessage shows a message already worded; setText one worded when
+// shown (it follows a change of language).
+func (s *signatureStep) setMessage(msg string, isError bool) { s.setText(words(msg), isError) }
+
+func (s *signatureStep) setText(t text, isError bool) {
+	s.u.views.sig = sigView{message: t, isError: isError}
+	s.showText(t, isError)
+}
+
+func (s *signatureStep) showText(t text, isError bool) {
+	msg := t.show()
 	s.message.Importance = widget.MediumImportance
 	if isError {
 		s.message.Importance = widget.DangerImportance
