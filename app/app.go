@@ -116,6 +116,10 @@ type UI struct {
 
 	// profileDialog is the open profile form (tests fill it).
 	profileDialog *profileForm
+
+	// maxPart is the size of the parts a split makes; 0 is the transfer
+	// point's limit (tests split small files).
+	maxPart int64
 }
 
 // flowState is where the user is: which declaration, which credential.

@@ -83,6 +83,7 @@ func newPrepareStep(u *UI) *prepareStep {
 		p.files,
 	), p.nextButton)
 	p.render()
+	p.refresh()
 	return p
 }
 
@@ -118,6 +119,7 @@ func (p *prepareStep) render() {
 // refresh says what preparing will do with the current set.
 func (p *prepareStep) refresh() {
 	u := p.u
+	p.render() // the current declaration's results only
 	p.nextButton.Disable()
 	if u.state.set == nil {
 		p.summary.SetText(lang.L("prep.noset"))
@@ -215,6 +217,7 @@ func (p *prepareStep) run(fis []string) {
 		SignTest:    u.signTest(),
 		ConvertCRLF: u.state.convertCRLF,
 		Split:       u.state.split,
+		MaxPart:     u.maxPart,
 		Force:       true,
 		Progress: progress(func(f float64) {
 			u.views.prep.progress = f

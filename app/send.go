@@ -147,6 +147,9 @@ func newSendStep(u *UI) *sendStep {
 	}
 	s.loadProfiles()
 	s.render()
+	if set := u.state.set; set != nil && u.state.sent == set.Key() {
+		s.nextButton.Enable()
+	}
 	return s
 }
 
@@ -293,6 +296,9 @@ func (s *sendStep) refresh() {
 		// Another declaration: nothing of the last send stays.
 		*v = sendView{set: set.Key()}
 		s.render()
+	}
+	if u.state.sent != set.Key() {
+		s.nextButton.Disable()
 	}
 	signTest := u.signTest()
 	profile := u.state.profile
@@ -717,6 +723,9 @@ func (s *sendStep) failed(set batch.Set, err error) {
 		v.message = func() string {
 			return lang.L("send.failed", map[string]any{"Error": connectionMessage(err), "OnServer": lang.L("send.failed.nothing"), "Folder": set.Folder()})
 		}
+	}
+	if errors.Is(err, context.Canceled) {
+		v.outcome = widget.WarningImportance
 	}
 }
 
