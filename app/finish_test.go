@@ -244,7 +244,6 @@ func TestPrepareHeaderAfterSplit(t *testing.T) {
 	}
 }
 
-
 // A wrong password after a good one leaves no certificate active and says
 // so; a good one shows "Certificate ready ✓" with the holder and the end
 // of validity.
