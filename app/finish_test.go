@@ -389,6 +389,19 @@ func TestFinishAccepted(t *testing.T) {
 	if !strings.Contains(u.status.Text, "no declaration chosen") {
 		t.Errorf("status %q", u.status.Text)
 	}
+
+	// The next declaration's replies step lists none of the last one's
+	// replies, unless asked.
+	nameDeclaration(t, u, t.TempDir(), batch.Production)
+	u.goTo(stepReplies)
+	u.tasks.wait()
+	if len(u.replies.cards) != 0 || u.replies.finish.Visible() || !u.replies.allCheck.Visible() {
+		t.Errorf("the replies step shows the last declaration: %d replies, finish %v", len(u.replies.cards), u.replies.finish.Visible())
+	}
+	test.Tap(u.replies.allCheck)
+	if len(u.replies.cards) < 2 {
+		t.Errorf("%d replies listed with the other declarations'", len(u.replies.cards))
+	}
 }
 
 // A refusal (here: a test set signed, which the practice point refuses

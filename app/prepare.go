@@ -213,6 +213,9 @@ func (p *prepareStep) start() {
 // run signs, verifies and writes the GO off the UI goroutine.
 func (p *prepareStep) run(fis []string) {
 	u := p.u
+	if u.state.set == nil {
+		return // another file was opened while the question was asked
+	}
 	opts := signer.PrepareOptions{
 		SignTest:    u.signTest(),
 		ConvertCRLF: u.state.convertCRLF,
@@ -228,6 +231,7 @@ func (p *prepareStep) run(fis []string) {
 	if !u.signatureNeeded() {
 		cred = nil
 	}
+	startKey := u.state.set.Key()
 	p.busy(true)
 	u.log.Infof("preparing %s", strings.Join(fis, ", "))
 	var res *signer.Prepared
@@ -255,6 +259,14 @@ func (p *prepareStep) run(fis []string) {
 		v := p.view()
 		v.running, v.cancel = false, nil
 		p.busy(false)
+		if cur := u.state.set; cur == nil || cur.Key() != startKey {
+			// Another declaration was opened meanwhile: the step shows
+			// only the current one.
+			u.log.Infof("preparing %s ended (%v) while another declaration is open", startKey, err)
+			*v = prepView{}
+			p.render()
+			return
+		}
 		if err != nil {
 			v.shown = false
 			if errors.Is(err, context.Canceled) {

@@ -30,6 +30,7 @@ const maxRepliesShown = 50
 type repliesView struct {
 	message text
 	outcome *finishOutcome
+	all     bool // the replies about other declarations are listed too
 }
 
 // repliesStep is step 5: fetch the replies, keep them, optionally delete
@@ -49,6 +50,10 @@ type repliesStep struct {
 	finish     *fyne.Container
 	intro      *widget.Label
 	nextButton *widget.Button
+	// allCheck shows the replies about other declarations too (only
+	// the current declaration's are listed while there is one).
+	allCheck *widget.Check
+	kept     []keptReply
 	// cards are the replies shown, newest first (tests read them).
 	cards []replyCard
 }
@@ -79,6 +84,11 @@ func newRepliesStep(u *UI) *repliesStep {
 	r.intro = widget.NewLabel(lang.L("replies.intro"))
 	r.intro.Wrapping = fyne.TextWrapWord
 	r.finish = container.NewVBox()
+	r.allCheck = widget.NewCheck(lang.L("replies.all"), func(on bool) {
+		u.views.replies.all = on
+		r.showKept(r.kept)
+	})
+	r.allCheck.SetChecked(u.views.replies.all)
 	r.nextButton = widget.NewButtonWithIcon(lang.L("finish.next"), theme.ContentAddIcon(), u.nextDeclaration)
 	r.nextButton.Importance = widget.HighImportance
 	r.content = page(container.NewVBox(
@@ -89,6 +99,7 @@ func newRepliesStep(u *UI) *repliesStep {
 		r.deleteCheck,
 		r.busy,
 		r.message,
+		r.allCheck,
 		r.list,
 	), r.fetchButton, r.nextButton)
 	r.message.SetText(u.views.replies.message.show())
@@ -321,19 +332,34 @@ func (r *repliesStep) setOutcome(set *batch.Set, o *finishOutcome) {
 	r.u.refreshStatus()
 }
 
-// showKept lists the kept replies.
+// showKept lists the kept replies: those about the current declaration
+// while there is one (all of them on request).
 func (r *repliesStep) showKept(all []keptReply) {
+	r.kept = all
 	r.list.Objects = nil
 	r.cards = nil
+	set := r.u.state.set
+	others := 0
 	for _, k := range all {
-		card := newReplyCard(k.reply, k.path, k.note)
-		if r.u.state.set != nil && k.reply.SetKey() == r.u.state.set.Key() {
+		mine := set != nil && k.reply.SetKey() == set.Key()
+		if mine {
 			r.u.state.answered = true
 		}
+		if set != nil && !mine && !r.u.views.replies.all {
+			others++
+			continue
+		}
+		card := newReplyCard(k.reply, k.path, k.note)
 		r.cards = append(r.cards, card)
 		r.list.Add(card.object())
 	}
+	if set == nil || (others == 0 && !r.u.views.replies.all) {
+		r.allCheck.Hide()
+	} else {
+		r.allCheck.Show()
+	}
 	r.list.Refresh()
+	relayout(r.content)
 }
 
 // newReplyCard explains one reply: accepted or refused, and every code in

@@ -670,6 +670,15 @@ func (s *sendStep) send(again bool) {
 		v := s.view()
 		v.cancel = nil
 		s.testButton.Enable()
+		if cur := u.state.set; cur == nil || cur.Key() != set.Key() {
+			// Another declaration was opened meanwhile: the ledger has
+			// this one's outcome; the step shows only the current one.
+			u.log.Infof("send of %s ended (%v) while another declaration is open", set.Key(), err)
+			*v = sendView{}
+			s.render()
+			s.refresh()
+			return
+		}
 		if v.set == set.Key() {
 			v.ended(err)
 		}
