@@ -199,6 +199,7 @@ func (d *declarationStep) browse() {
 // open takes a file chosen, dropped or re-opened from the history.
 func (d *declarationStep) open(path string) {
 	d.u.log.Infof("declaration opened: %s", path)
+	defer relayout(d.content)
 	d.detailsBox.Hide()
 	d.formBox.Hide()
 	d.nextButton.Hide()
@@ -333,6 +334,7 @@ func (d *declarationStep) showSet(set batch.Set) {
 	d.nameButton.Hide()
 	d.detailsBox.Show()
 	d.nextButton.Show()
+	relayout(d.content)
 }
 
 // showForm opens the naming form for a file without a conforming name.
@@ -352,6 +354,7 @@ func (d *declarationStep) showForm(path string) {
 	d.formBox.Show()
 	d.nameButton.Show()
 	d.updatePreview(true)
+	relayout(d.content)
 }
 
 // setMessage shows a message already worded (it stays as it is when the
@@ -361,6 +364,7 @@ func (d *declarationStep) setMessage(s string) { d.setText(words(s)) }
 func (d *declarationStep) setText(t text) {
 	d.u.views.decl.message = t
 	d.message.SetText(t.show())
+	relayout(d.content)
 }
 
 // selectedApp is the application code chosen in the form.

@@ -229,6 +229,7 @@ func (r *repliesStep) fetch() {
 		r.setOutcome(set, outcome)
 		r.showKept(kept)
 		u.showReplySignatures(fetchedReplies(got)) // watch.go
+		relayout(r.content)                        // the message may have grown
 		u.refreshStatus()
 	})
 }

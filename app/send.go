@@ -289,6 +289,7 @@ func (s *sendStep) refresh() {
 			*v = sendView{}
 			s.render()
 		}
+		relayout(s.content)
 		return
 	}
 	set := *u.state.set
@@ -304,6 +305,7 @@ func (s *sendStep) refresh() {
 	profile := u.state.profile
 	s.sendButton.Disable()
 	s.summary.SetText(lang.L("send.checking"))
+	relayout(s.content)
 	s.checking++
 	mine := s.checking
 	var (
@@ -330,6 +332,7 @@ func (s *sendStep) refresh() {
 		if s != u.send || mine != s.checking {
 			return // a newer check is under way
 		}
+		defer relayout(s.content) // the summary and the buttons change
 		s.sentBefore = rec
 		s.againButton.Hide()
 		if err != nil {
@@ -556,7 +559,7 @@ func (s *sendStep) testConnection() {
 		env = u.state.set.Base.Env
 	}
 	s.testButton.Disable()
-	s.message.SetText(lang.L("send.testing"))
+	s.say(func() string { return lang.L("send.testing") })
 	var (
 		n  int
 		ep string
@@ -576,15 +579,26 @@ func (s *sendStep) testConnection() {
 		n = len(files)
 		return err
 	}, func(err error) {
+		s := u.send // the step as shown now (the language may have changed)
 		s.testButton.Enable()
 		if err != nil {
 			u.log.Errorf("testing connection to %s: %v", ep, err)
-			s.message.SetText(lang.L("send.test.failed", map[string]any{"Error": connectionMessage(err)}))
+			s.say(func() string { return lang.L("send.test.failed", map[string]any{"Error": connectionMessage(err)}) })
 			return
 		}
 		u.log.Infof("connection to %s works", ep)
-		s.message.SetText(lang.L("send.test.ok", map[string]any{"Address": ep, "Folder": env.UploadFolder(), "N": n}))
+		s.say(func() string {
+			return lang.L("send.test.ok", map[string]any{"Address": ep, "Folder": env.UploadFolder(), "N": n})
+		})
 	})
+}
+
+// say shows a message (worded when shown) under the rows.
+func (s *sendStep) say(t text) {
+	v := s.view()
+	v.message, v.outcome = t, widget.MediumImportance
+	s.message.Importance = v.outcome
+	s.message.SetText(t.show())
 }
 
 // sendSet uploads the set with a progress bar per file.

@@ -98,6 +98,7 @@ func newSignatureStep(u *UI) *signatureStep {
 			s.tokenBox.Hide()
 			s.fileBox.Show()
 		}
+		relayout(s.content)
 	})
 	s.kind.Horizontal = true
 	s.kind.Required = true
@@ -197,6 +198,7 @@ func (s *signatureStep) updateNext() {
 		s.nextButton.Disable()
 		s.nextButton.Hide()
 	}
+	relayout(s.content)
 }
 
 // noCredential drops the credential after a failure (a wrong password, a
@@ -210,6 +212,7 @@ func (s *signatureStep) noCredential() {
 	s.findings.Refresh()
 	s.updateNext()
 	s.u.refreshStatus()
+	relayout(s.content)
 }
 
 // browse opens a file dialog filtered on .p12 and .pfx.
@@ -501,6 +504,7 @@ func (s *signatureStep) showReady() {
 		s.ready.Hide()
 	}
 	s.ready.Refresh()
+	relayout(s.content)
 }
 
 func (s *signatureStep) start() {
@@ -538,6 +542,7 @@ func (s *signatureStep) showText(t text, isError bool) {
 		s.message.Importance = widget.DangerImportance
 	}
 	s.message.SetText(msg)
+	relayout(s.content)
 }
 
 // holder is the certificate holder's name.
