@@ -28,6 +28,12 @@ const prefP12 = "p12"
 type sigView struct {
 	message text
 	isError bool
+	// The eID card or token chosen as the kind, the keys its last scan
+	// found and the one chosen.
+	tokenKind bool
+	scanned   bool
+	tokens    []tokenKey
+	chosen    int
 }
 
 // signatureStep is step 2: choose the credential that signs, a .p12/.pfx
@@ -63,8 +69,6 @@ type signatureStep struct {
 
 	// found are the keys listed by the last scan, by option text.
 	found map[string]tokenKey
-	// scanned: the tokens were looked for once already.
-	scanned bool
 	// module is the PKCS#11 module searched: signer.AutoModule (the eID
 	// middleware, then the modules registered with p11-kit) unless a test
 	// names one.
@@ -81,17 +85,19 @@ type tokenKey struct {
 
 func newSignatureStep(u *UI) *signatureStep {
 	s := &signatureStep{u: u, now: time.Now, found: map[string]tokenKey{}, module: signer.AutoModule}
+	kept := u.views.sig // what the step showed before a change of language
 	s.intro = widget.NewLabel("")
 	s.intro.Wrapping = fyne.TextWrapWord
 	fileKind, tokenKind := lang.L("sig.kind.file"), lang.L("sig.kind.token")
 	s.kind = widget.NewRadioGroup([]string{fileKind, tokenKind}, func(k string) {
+		u.views.sig.tokenKind = k == tokenKind
 		if k == tokenKind {
 			s.fileBox.Hide()
 			s.tokenBox.Show()
 			// Cards and tokens are looked for as soon as the user
 			// picks them; the button looks again.
-			if !s.scanned {
-				s.scanned = true
+			if !u.views.sig.scanned {
+				u.views.sig.scanned = true
 				s.scan()
 			}
 		} else {
@@ -171,7 +177,13 @@ func newSignatureStep(u *UI) *signatureStep {
 	if u.state.cred != nil {
 		s.showCheck(u.state.cred)
 	}
-	s.showText(u.views.sig.message, u.views.sig.isError)
+	u.views.sig = kept
+	if kept.tokenKind {
+		// Back after a change of language: the keys found, the one chosen.
+		s.kind.SetSelected(tokenKind)
+		s.showKeys(kept.tokens, kept.chosen)
+	}
+	s.showText(kept.message, kept.isError)
 	s.showReady()
 	s.refresh()
 	return s
@@ -293,40 +305,57 @@ func (s *signatureStep) scan() {
 			s.setMessage(explain(err), true)
 			return
 		}
-		s.found = map[string]tokenKey{}
-		var options []string
+		var found []tokenKey
+		chosen := 0
 		for _, sl := range slots {
 			if sl.Token == nil {
 				continue
 			}
 			for _, k := range tokenKeys(sl.Token) {
-				opt := lang.L("sig.token.key", map[string]any{
-					"Holder": k.Certificate.Cert.Subject.CommonName,
-					"Until":  k.Certificate.Cert.NotAfter.Format("02/01/2006"),
-					"Key":    k.Label,
-					"Token":  sl.Token.Label,
-				})
-				if !k.Certificate.ValidAt(s.now()) {
-					opt += " — " + lang.L("sig.token.expired")
+				if k.Label == signer.EIDSignatureLabel {
+					chosen = len(found)
 				}
-				s.found[opt] = tokenKey{slot: sl, key: k}
-				options = append(options, opt)
+				found = append(found, tokenKey{slot: sl, key: k})
 			}
 		}
-		s.keys.Options = options
-		s.keys.Refresh()
-		if len(options) == 0 {
+		s = s.u.sig // the step as shown now (the language may have changed)
+		s.showKeys(found, chosen)
+		if len(found) == 0 {
 			s.setMessage(lang.L("sig.token.nokey"), true)
 			return
 		}
-		s.setMessage(lang.L("sig.token.found", map[string]any{"N": len(options)}), false)
-		s.keys.SetSelected(options[0])
-		for i, o := range options {
-			if s.found[o].key.Label == signer.EIDSignatureLabel {
-				s.keys.SetSelected(options[i])
-			}
-		}
+		n := len(found)
+		s.setText(func() string { return lang.L("sig.token.found", map[string]any{"N": n}) }, false)
 	})
+}
+
+// showKeys lists the keys found, in the current language, and chooses
+// one (by its place in the list).
+func (s *signatureStep) showKeys(found []tokenKey, chosen int) {
+	v := &s.u.views.sig
+	v.tokens = found
+	s.found = map[string]tokenKey{}
+	var options []string
+	for _, tk := range found {
+		k := tk.key
+		opt := lang.L("sig.token.key", map[string]any{
+			"Holder": k.Certificate.Cert.Subject.CommonName,
+			"Until":  k.Certificate.Cert.NotAfter.Format("02/01/2006"),
+			"Key":    k.Label,
+			"Token":  tk.slot.Token.Label,
+		})
+		if !k.Certificate.ValidAt(s.now()) {
+			opt += " — " + lang.L("sig.token.expired")
+		}
+		s.found[opt] = tk
+		options = append(options, opt)
+	}
+	s.keys.Options = options
+	s.keys.Refresh()
+	if chosen >= 0 && chosen < len(options) {
+		s.keys.SetSelected(options[chosen])
+	}
+	relayout(s.content)
 }
 
 // tokenKeys lists the keys of a token that can sign, each with its
@@ -356,6 +385,11 @@ func tokenKeys(ti *signer.TokenInfo) []signer.KeyInfo {
 // keyChosen shows the PIN field only when the token needs one, and the
 // pinpad notice for readers with their own keypad.
 func (s *signatureStep) keyChosen() {
+	for i, o := range s.keys.Options {
+		if o == s.keys.Selected {
+			s.u.views.sig.chosen = i
+		}
+	}
 	k, ok := s.found[s.keys.Selected]
 	if !ok {
 		s.pinBox.Hide()
@@ -531,7 +565,7 @@ func (s *signatureStep) stop() {
 func (s *signatureStep) setMessage(msg string, isError bool) { s.setText(words(msg), isError) }
 
 func (s *signatureStep) setText(t text, isError bool) {
-	s.u.views.sig = sigView{message: t, isError: isError}
+	s.u.views.sig.message, s.u.views.sig.isError = t, isError
 	s.showText(t, isError)
 }
 
