@@ -386,7 +386,7 @@ func TestFinishAccepted(t *testing.T) {
 	if len(u.views.send.rows) != 0 || len(u.views.prep.lines) != 0 || u.views.replies.outcome != nil {
 		t.Error("the steps keep the last declaration's results")
 	}
-	if !strings.Contains(u.status.Text, "no declaration chosen") {
+	if !strings.Contains(strings.ToLower(u.status.Text), "no declaration chosen") {
 		t.Errorf("status %q", u.status.Text)
 	}
 
@@ -478,5 +478,32 @@ func TestPracticeAgainFromSettings(t *testing.T) {
 	}
 	if _, err := os.Stat(u.state.naming); err != nil {
 		t.Error(err)
+	}
+}
+
+// The naming form keeps its fields and the file being named across a
+// change of language.
+func TestLanguageSwitchKeepsNamingForm(t *testing.T) {
+	u, _ := newTestUI(t)
+	t.Cleanup(func() { u.setLanguage("") })
+	src := writeFile(t, t.TempDir(), "payroll.xml", "<DmfAOriginal/>\r\n")
+	u.decl.open(src)
+	u.decl.appSelect.SetSelected(appOption("DMFA"))
+	u.decl.senderEntry.SetText("654321")
+	u.decl.envRadio.SetSelected(envLabel(batch.Simulation))
+	u.decl.seqEntry.SetText("00042")
+	u.setLanguage("nl")
+	d := u.decl
+	if !d.formBox.Visible() || !d.nameButton.Visible() || d.nextButton.Visible() {
+		t.Fatal("the naming form is gone after the switch")
+	}
+	if d.selectedApp() != "DMFA" || d.senderEntry.Text != "654321" || d.selectedEnv() != batch.Simulation || d.seqEntry.Text != "00042" {
+		t.Errorf("fields after the switch: %q %q %q %q", d.selectedApp(), d.senderEntry.Text, d.selectedEnv(), d.seqEntry.Text)
+	}
+	if !strings.Contains(d.message.Text, "payroll.xml") || !strings.Contains(u.status.Text, "payroll.xml") {
+		t.Errorf("message %q, status %q", d.message.Text, u.status.Text)
+	}
+	if !strings.Contains(d.preview.Text, "FI.DMFA.654321.") || !strings.Contains(d.preview.Text, ".00042.S.1.1") {
+		t.Errorf("preview %q", d.preview.Text)
 	}
 }
