@@ -287,9 +287,10 @@ func (u *UI) nextDeclaration() {
 	u.log.Infof("next declaration")
 	u.state = flowState{cred: u.state.cred, credLabel: u.state.credLabel, profile: u.state.profile}
 	u.views = stepViews{sig: u.views.sig}
-	u.build()
-	u.window.SetContent(u.root)
-	u.goTo(stepDeclaration)
+	u.current = stepDeclaration
+	// Every step rebuilt from the clean state, as for a change of
+	// language (which wires the window's keys again too).
+	u.setLanguage(u.app.Preferences().String(prefLanguage))
 }
 
 // stepTitle is the name of a step in the step list.
