@@ -158,6 +158,11 @@ func TestCancelledSendLooksCancelled(t *testing.T) {
 	if v.rows[len(v.rows)-1].status != rowCancelled {
 		t.Errorf("the GO row should say cancelled, status %d", v.rows[len(v.rows)-1].status)
 	}
+	// The FI was complete on the server when Cancel came: it is there,
+	// and will not be processed (no GO).
+	if fi := v.rows[0]; !strings.HasPrefix(fi.name, "FI.") || fi.status != rowStopped || !strings.Contains(u.send.message.Text, fi.name) {
+		t.Errorf("FI row %s: status %d; message %q", fi.name, fi.status, u.send.message.Text)
+	}
 	text := rendered(u.send.filesBox)
 	if !strings.Contains(text, "Cancelled: not sent") {
 		t.Errorf("rows:\n%s", text)

@@ -208,8 +208,30 @@ func (s *sendStep) rowObject(r *sendRow) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(icon), name), nil, status)
 }
 
-// ended marks every row with how the send ended.
+// ended marks every row with how the send ended: from the uploader's
+// account of what is on the server when it gives one, else from the
+// progress seen.
 func (v *sendView) ended(err error) {
+	var se *uploader.SendError
+	if err != nil && errors.As(err, &se) {
+		on := map[string]bool{}
+		for _, f := range se.OnServer {
+			on[f] = true
+		}
+		for _, r := range v.rows {
+			switch {
+			case se.GOUncertain:
+				r.status = rowUncertain
+			case on[r.name]:
+				r.status = rowStopped
+			case errors.Is(err, context.Canceled):
+				r.status = rowCancelled
+			default:
+				r.status = rowNotSent
+			}
+		}
+		return
+	}
 	goArrived := false
 	for _, r := range v.rows {
 		if strings.HasPrefix(r.name, "GO.") && r.fraction >= 1 {
