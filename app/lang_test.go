@@ -22,15 +22,30 @@ func loadLang(t *testing.T, code string) map[string]string {
 	if err != nil {
 		t.Fatalf("%s.json: %v", code, err)
 	}
-	m := map[string]string{}
-	if err := json.Unmarshal(data, &m); err != nil {
+	raw := map[string]json.RawMessage{}
+	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatalf("%s.json: %v", code, err)
+	}
+	m := map[string]string{}
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			m[k] = s
+			continue
+		}
+		// A plural: its forms ("one", "other"), the "other" one required;
+		// the forms together carry the placeholders.
+		var forms map[string]string
+		if err := json.Unmarshal(v, &forms); err != nil || forms["other"] == "" {
+			t.Fatalf("%s.json: key %q is neither a text nor plural forms with \"other\"", code, k)
+		}
+		m[k] = forms["one"] + " " + forms["other"]
 	}
 	return m
 }
 
 var (
-	keyInCode   = regexp.MustCompile(`lang\.[LX]\(\s*"([^"]+)"\s*[,)]`)
+	keyInCode   = regexp.MustCompile(`lang\.(?:[LX]|LocalizePlural)\(\s*"([^"]+)"\s*[,)]`)
 	placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 )
 

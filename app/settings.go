@@ -66,9 +66,19 @@ func (u *UI) showSettings() {
 		widget.NewFormItem(lang.L("settings.language"), s.language),
 		widget.NewFormItem("", container.NewVBox(s.signTest, help)),
 		widget.NewFormItem("", widget.NewButton(lang.L("setup.button"), func() { u.showSetup() })), // setup.go
+		widget.NewFormItem("", widget.NewButton(lang.L("settings.practice"), func() { // firstrun.go
+			s.dialog.Hide()
+			u.tryPractice()
+		})),
 	)
 	s.dialog = dialog.NewCustom(lang.L("settings.title"), lang.L("close"), form, u.window)
 	s.dialog.Resize(fyne.NewSize(520, 300))
+	u.settingsDialog = s.dialog // app.go: rebuilt when the language changes
+	s.dialog.SetOnClosed(func() {
+		if u.settingsDialog == s.dialog {
+			u.settingsDialog = nil
+		}
+	})
 	s.dialog.Show()
 }
 
