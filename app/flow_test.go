@@ -239,7 +239,7 @@ func TestCancelDuringUpload(t *testing.T) {
 	u.send.onProgress = func(file string, done, total int64) {
 		if !cancelled && strings.HasPrefix(file, "FS.") {
 			cancelled = true
-			u.send.cancel()
+			u.views.send.cancel()
 		}
 	}
 	test.Tap(u.send.sendButton)

@@ -62,7 +62,7 @@ func loadLangForms(t *testing.T, code string) map[string]map[string]string {
 }
 
 var (
-	keyInCode   = regexp.MustCompile(`(?:lang\.[LX]|plural)\(\s*"([^"]+)"\s*[,)]`)
+	keyInCode   = regexp.MustCompile(`(?:lang\.(?:[LX]|LocalizePlural)|plural)\(\s*"([^"]+)"\s*[,)]`)
 	placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 )
 
