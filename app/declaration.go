@@ -472,7 +472,9 @@ func (d *declarationStep) copyUnderName() {
 		}
 		d.u.log.Infof("copied %s to %s", src, dst)
 		d.open(dst)
-		d.setText(func() string { return lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": shortPath(dir)}) })
+		d.setText(func() string {
+			return lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": shortPath(dir)})
+		})
 	})
 }
 
