@@ -23,15 +23,23 @@ func details(content fyne.CanvasObject) *widget.Accordion {
 	return widget.NewAccordion(widget.NewAccordionItem(lang.L("details"), content))
 }
 
-// certificateLines are the lines of a certificate check: the holder's
-// name and "valid until", then what the check found that the user must
-// know (warnings, refusals), then the technical lines in Details.
+// certificateLines are the lines of a certificate check: what the check
+// found that the user must know (warnings, refusals), then the technical
+// lines in Details. The holder's name and "valid until" come first when
+// the certificate is refused; otherwise the step's "Certificate ready"
+// line says them, and they open the Details.
 func certificateLines(cert *x509.Certificate, findings []signer.Finding) []fyne.CanvasObject {
 	line := iconLine
-	var out []fyne.CanvasObject
-	out = append(out, line(theme.AccountIcon(), widget.MediumImportance, lang.L("cert.holder", map[string]any{"Name": certHolder(cert)})))
-	out = append(out, line(theme.CalendarIcon(), widget.MediumImportance, lang.L("cert.until", map[string]any{"Date": cert.NotAfter.Local().Format("02/01/2006")})))
-	var technical []fyne.CanvasObject
+	var out, technical []fyne.CanvasObject
+	who := []fyne.CanvasObject{
+		line(theme.AccountIcon(), widget.MediumImportance, lang.L("cert.holder", map[string]any{"Name": certHolder(cert)})),
+		line(theme.CalendarIcon(), widget.MediumImportance, lang.L("cert.until", map[string]any{"Date": cert.NotAfter.Local().Format("02/01/2006")})),
+	}
+	if signer.BlockingError(findings) != nil {
+		out = append(out, who...)
+	} else {
+		technical = append(technical, who...)
+	}
 	for _, f := range findings {
 		switch f.Severity {
 		case signer.Warning:
