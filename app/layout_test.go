@@ -131,6 +131,39 @@ func TestWheelOverInputBoxes(t *testing.T) {
 			t.Errorf("a set-up page has a scroll area inside the page's scroll")
 		}
 	}
+
+	// History: the list and the timeline side by side, neither inside a
+	// scroll area.
+	if d := scrollNesting(u.hist.content); d != 1 {
+		t.Errorf("History nests %d scroll areas", d)
+	}
+}
+
+// scrollNesting is the largest number of scroll areas (scroll containers,
+// lists, multi-line entries) nested in o.
+func scrollNesting(o fyne.CanvasObject) int {
+	depth := 0
+	switch w := o.(type) {
+	case *container.Scroll:
+		return 1 + scrollNesting(w.Content)
+	case *widget.List:
+		return 1
+	case *widget.Entry:
+		if w.MultiLine {
+			return 1
+		}
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			depth = max(depth, scrollNesting(c))
+		}
+	case *container.Split:
+		return max(scrollNesting(w.Leading), scrollNesting(w.Trailing))
+	case *widget.Form:
+		for _, it := range w.Items {
+			depth = max(depth, scrollNesting(it.Widget))
+		}
+	}
+	return depth
 }
 
 func layoutSpacer(h float32) fyne.CanvasObject {
