@@ -187,6 +187,7 @@ func NewUI(a fyne.App, w fyne.Window) *UI {
 	applyLanguage(a.Preferences().String(prefLanguage))
 	u.log.Infof("Expeditor %s started, language %s", Version, language())
 	u.build()
+	u.installKeys() // keys.go
 	return u
 }
 
@@ -397,7 +398,7 @@ func (u *UI) statusLine() string {
 		// The name the user works on: the FI (the GO is Expeditor's).
 		name := u.state.set.FI(1).String()
 		if n := u.state.set.Base.Parts; n > 1 {
-			name += " " + lang.LocalizePlural("status.parts", n, map[string]any{"N": n})
+			name += " " + plural("status.parts", n, map[string]any{"N": n})
 		}
 		parts = append(parts, name)
 	default:

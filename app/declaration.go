@@ -12,7 +12,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -185,15 +184,7 @@ func (d *declarationStep) setForm(f declForm) {
 
 // browse opens the file dialog.
 func (d *declarationStep) browse() {
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		d.open(path)
-	}, d.u.window)
-	fd.Show()
+	d.u.openFile(fileDeclaration, d.open) // filedialog.go
 }
 
 // open takes a file chosen, dropped or re-opened from the history.
@@ -322,7 +313,7 @@ func (d *declarationStep) showSet(set batch.Set) {
 	d.details.Refresh()
 
 	size := d.u.state.size
-	d.sizeLabel.SetText(lang.L("decl.size", map[string]any{"Size": humanSize(size), "Parts": n.Parts}))
+	d.sizeLabel.SetText(plural("decl.size", n.Parts, map[string]any{"Size": humanSize(size), "Parts": n.Parts}))
 	if size > batch.MaxPartSize && n.Parts == 1 {
 		d.splitCheck.SetChecked(d.u.state.split)
 		d.splitCheck.Show()
@@ -481,7 +472,9 @@ func (d *declarationStep) copyUnderName() {
 		}
 		d.u.log.Infof("copied %s to %s", src, dst)
 		d.open(dst)
-		d.setText(func() string { return lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": dir}) })
+		d.setText(func() string {
+			return lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": shortPath(dir)})
+		})
 	})
 }
 

@@ -134,7 +134,7 @@ func (p *prepareStep) refresh() {
 		return
 	case u.signatureNeeded():
 		// The set as it is now: after a split, its parts.
-		p.summary.SetText(lang.LocalizePlural("prep.summary.signed", set.Base.Parts, map[string]any{"Name": set.FI(1).String(), "Parts": set.Base.Parts, "Signer": u.state.credLabel}))
+		p.summary.SetText(plural("prep.summary.signed", set.Base.Parts, map[string]any{"Name": set.FI(1).String(), "Parts": set.Base.Parts, "Signer": u.state.credLabel}))
 	default:
 		p.summary.SetText(lang.L("prep.summary.unsigned", map[string]any{"Name": set.FI(1).String(), "Env": envLabel(set.Base.Env)}))
 	}
@@ -297,7 +297,7 @@ func (p *prepareStep) done(res *signer.Prepared, signedBy string) {
 	u.state.prepared = true
 	u.log.Infof("prepared: %s", strings.Join(res.Written, ", "))
 	folder := u.state.set.Dir
-	v := prepView{progress: 1, shown: true, message: func() string { return lang.L("prep.done", map[string]any{"Folder": folder}) }}
+	v := prepView{progress: 1, shown: true, message: func() string { return lang.L("prep.done", map[string]any{"Folder": shortPath(folder)}) }}
 	for _, w := range res.Written {
 		name := filepath.Base(w)
 		v.lines = append(v.lines, prepLine{theme.DocumentIcon(), func() string { return name + "  " + fileRole(name) }})

@@ -216,14 +216,14 @@ func (r *repliesStep) fetch() {
 		if err != nil {
 			u.log.Errorf("fetching replies: %v", err)
 			r.setText(func() string {
-				return lang.L("replies.failed", map[string]any{"Error": connectionMessage(err), "N": n})
+				return plural("replies.failed", n, map[string]any{"Error": connectionMessage(err), "N": n})
 			})
 		} else {
 			u.log.Infof("fetched %d new replies into %s", n, dir)
 			if n == 0 {
 				r.setText(func() string { return lang.L("replies.none") })
 			} else {
-				r.setText(func() string { return lang.L("replies.fetched", map[string]any{"N": n, "Folder": dir}) })
+				r.setText(func() string { return plural("replies.fetched", n, map[string]any{"N": n, "Folder": shortPath(dir)}) })
 			}
 		}
 		r.setOutcome(set, outcome)

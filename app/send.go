@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -265,7 +264,7 @@ func (s *sendStep) loadProfiles() {
 		s.message.SetText(explain(err))
 	}
 	for _, p := range ps {
-		label := p.Name + " — " + p.Endpoint.String()
+		label := profileLabel(p) // profile.go
 		s.options[label] = p.Name
 		opts = append(opts, label)
 	}
@@ -294,7 +293,7 @@ func (s *sendStep) showProfile() {
 		s.profileInfo.SetText(explain(err))
 		return
 	}
-	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"Address": p.Endpoint.String()}))
+	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"User": p.Endpoint.User}))
 }
 
 // refresh says what will be sent, and whether the ledger shows the set
@@ -583,15 +582,16 @@ func (s *sendStep) testConnection() {
 	s.testButton.Disable()
 	s.say(func() string { return lang.L("send.testing") })
 	var (
-		n  int
-		ep string
+		n    int
+		ep   string
+		user string
 	)
 	u.tasks.run(func(ctx context.Context) error {
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err
 		}
-		ep = c.ep.String()
+		ep, user = c.ep.String(), c.ep.User
 		t, err := uploader.Dial(ctx, c.ep, c.auth)
 		if err != nil {
 			return err
@@ -610,7 +610,7 @@ func (s *sendStep) testConnection() {
 		}
 		u.log.Infof("connection to %s works", ep)
 		s.say(func() string {
-			return lang.L("send.test.ok", map[string]any{"Address": ep, "Folder": env.UploadFolder(), "N": n})
+			return plural("send.test.ok", n, map[string]any{"User": user, "N": n})
 		})
 	})
 }
@@ -672,6 +672,7 @@ func (s *sendStep) send(again bool) {
 	var (
 		res  *uploader.SendResult
 		addr string
+		user string
 	)
 	k := u.tasks.newTask()
 	*s.view() = sendView{set: set.Key(), cancel: k.cancel, message: func() string { return lang.L("send.sending") }}
@@ -692,7 +693,7 @@ func (s *sendStep) send(again bool) {
 		if err != nil {
 			return err
 		}
-		addr = c.ep.String()
+		addr, user = c.ep.String(), c.ep.User
 		l, err := workflow.OpenLedger()
 		if err != nil {
 			return err
@@ -730,14 +731,14 @@ func (s *sendStep) send(again bool) {
 		for _, f := range res.Files {
 			names = append(names, f.Name)
 		}
-		folder, files := res.Plan.Folder, strings.Join(names, ", ")
+		files := strings.Join(names, ", ")
 		v.outcome = widget.SuccessImportance
 		v.message = func() string {
-			return lang.L("send.done", map[string]any{"Folder": folder, "Files": files, "Address": addr})
+			return lang.L("send.done", map[string]any{"Files": files, "User": user})
 		}
 		if u.practicing() {
 			v.message = func() string {
-				return lang.L("send.done", map[string]any{"Folder": folder, "Files": files, "Address": addr}) + "\n" + lang.L("send.practice.done")
+				return lang.L("send.done", map[string]any{"Files": files, "User": user}) + "\n" + lang.L("send.practice.done")
 			}
 		}
 		s.render()
@@ -792,13 +793,6 @@ func (u *UI) profileSummary() string {
 	return fmt.Sprintf("Profile: %s, %s, password saved in the keychain: %s\n", p.Name, p.Endpoint.String(), saved)
 }
 
-// editProfile opens the profile form: new when p is nil.
-func (u *UI) editProfile(p *uploader.Profile) {
-	f := newProfileForm(u, p)
-	f.dialog.Show()
-	u.profileDialog = f
-}
-
 // removeProfile deletes the chosen profile after asking.
 func (u *UI) removeProfile() {
 	name := u.state.profile
@@ -819,190 +813,4 @@ func (u *UI) removeProfile() {
 		u.state.profile = practiceProfile
 		u.send.loadProfiles()
 	}, u.window)
-}
-
-// profileForm is the dialog that adds or edits a profile.
-type profileForm struct {
-	u        *UI
-	dialog   dialog.Dialog
-	name     *widget.Entry
-	scheme   *widget.Select
-	host     *widget.Entry
-	port     *widget.Entry
-	user     *widget.Entry
-	password *widget.Entry
-	identity *widget.Entry
-	legacy   *widget.Check
-	warnings *widget.Label
-	save     *widget.Button
-	// editing is the profile being edited, if any: its settings the form
-	// does not show (an FTPS CA file, EPSV off) are kept.
-	editing *uploader.Profile
-}
-
-var schemes = []string{"ftp", "ftps", "sftp"}
-
-func newProfileForm(u *UI, p *uploader.Profile) *profileForm {
-	f := &profileForm{u: u, editing: p}
-	f.name = widget.NewEntry()
-	f.name.SetPlaceHolder(lang.L("profile.name.placeholder"))
-	f.scheme = widget.NewSelect(schemes, nil)
-	f.host = widget.NewEntry()
-	f.port = widget.NewEntry()
-	f.user = widget.NewEntry()
-	f.password = widget.NewPasswordEntry()
-	f.password.SetPlaceHolder(lang.L("profile.password.placeholder"))
-	f.identity = widget.NewEntry()
-	f.identity.SetPlaceHolder(lang.L("profile.identity.placeholder"))
-	f.legacy = widget.NewCheck(lang.L("profile.legacy"), nil)
-	f.warnings = widget.NewLabel("")
-	f.warnings.Wrapping = fyne.TextWrapWord
-	f.warnings.Importance = widget.WarningImportance
-	f.scheme.OnChanged = func(sc string) {
-		if sc == "sftp" {
-			f.host.SetPlaceHolder(uploader.DefaultSFTPHost)
-			f.port.SetPlaceHolder(strconv.Itoa(uploader.DefaultSFTPPort))
-			f.identity.Enable()
-			f.legacy.Enable()
-		} else {
-			f.host.SetPlaceHolder(uploader.DefaultFTPHost)
-			f.port.SetPlaceHolder(strconv.Itoa(uploader.DefaultFTPPort))
-			f.identity.Disable()
-			f.legacy.Disable()
-		}
-		f.check()
-	}
-	for _, e := range []*widget.Entry{f.user, f.password, f.identity} {
-		e.OnChanged = func(string) { f.check() }
-	}
-	f.scheme.SetSelected("ftp")
-	if p != nil {
-		f.name.SetText(p.Name)
-		f.name.Disable()
-		f.scheme.SetSelected(p.Endpoint.Scheme)
-		f.host.SetText(p.Endpoint.Host)
-		if p.Endpoint.Port != 0 {
-			f.port.SetText(strconv.Itoa(p.Endpoint.Port))
-		}
-		f.user.SetText(p.Endpoint.User)
-		f.identity.SetText(p.Endpoint.IdentityFile)
-		f.legacy.SetChecked(p.Endpoint.LegacySSHRSA)
-	}
-	form := widget.NewForm(
-		widget.NewFormItem(lang.L("profile.name"), f.name),
-		widget.NewFormItem(lang.L("profile.scheme"), f.scheme),
-		widget.NewFormItem(lang.L("profile.host"), f.host),
-		widget.NewFormItem(lang.L("profile.port"), f.port),
-		widget.NewFormItem(lang.L("profile.user"), f.user),
-		widget.NewFormItem(lang.L("profile.password"), f.password),
-		widget.NewFormItem(lang.L("profile.identity"), f.identity),
-		widget.NewFormItem("", f.legacy),
-	)
-	form.Items[5].HintText = lang.L("profile.password.hint")
-	f.save = widget.NewButtonWithIcon(lang.L("profile.save"), theme.DocumentSaveIcon(), f.doSave)
-	f.save.Importance = widget.HighImportance
-	title := lang.L("profile.title.new")
-	if p != nil {
-		title = lang.L("profile.title.edit")
-	}
-	var d *dialog.CustomDialog
-	cancel := widget.NewButton(lang.L("cancel"), func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(form, f.warnings), f.u.window)
-	d.SetButtons([]fyne.CanvasObject{cancel, f.save})
-	d.Resize(fyne.NewSize(600, 520))
-	f.dialog = d
-	f.check()
-	return f
-}
-
-// endpoint builds the endpoint the form describes.
-func (f *profileForm) endpoint() (uploader.Endpoint, error) {
-	ep := uploader.Endpoint{
-		Scheme: f.scheme.Selected,
-		User:   strings.TrimSpace(f.user.Text),
-		Host:   strings.TrimSpace(f.host.Text),
-	}
-	if t := strings.TrimSpace(f.port.Text); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 1 || n > 65535 {
-			return ep, errors.New(lang.L("profile.err.port"))
-		}
-		ep.Port = n
-	}
-	if ep.Scheme == "sftp" {
-		ep.IdentityFile = strings.TrimSpace(f.identity.Text)
-		ep.LegacySSHRSA = f.legacy.Checked
-	} else if f.editing != nil && f.editing.Endpoint.Scheme != "sftp" {
-		ep.CAFile = f.editing.Endpoint.CAFile
-		ep.DisableEPSV = f.editing.Endpoint.DisableEPSV
-	}
-	return workflow.ProfileEndpoint(ep)
-}
-
-// check shows the Chaman rule warnings as the user types (they do not
-// stop the save: a practice or private server may differ).
-func (f *profileForm) check() {
-	if f.warnings == nil {
-		return
-	}
-	ep, err := f.endpoint()
-	if err != nil {
-		if ep.User == "" {
-			f.warnings.SetText("")
-			return
-		}
-		f.warnings.SetText("⚠ " + profileErrorText(err))
-		return
-	}
-	var pw []byte
-	if f.password.Text != "" {
-		pw = []byte(f.password.Text)
-	}
-	w := uploader.CheckCredentials(ep, pw)
-	clear(pw)
-	if len(w) == 0 {
-		f.warnings.SetText("")
-		return
-	}
-	lines := make([]string, len(w))
-	for i, x := range w {
-		lines[i] = chamanText(x)
-	}
-	f.warnings.SetText(lang.L("profile.warnings") + "\n• " + strings.Join(lines, "\n• "))
-}
-
-// doSave saves the profile and its password (in the keychain).
-func (f *profileForm) doSave() {
-	u := f.u
-	name := strings.TrimSpace(f.name.Text)
-	if err := uploader.ValidProfileName(name); err != nil {
-		f.warnings.SetText("⚠ " + profileErrorText(err))
-		return
-	}
-	ep, err := f.endpoint()
-	if err != nil {
-		f.warnings.SetText("⚠ " + profileErrorText(err))
-		return
-	}
-	if _, err := uploader.SaveProfile(uploader.Profile{Name: name, Endpoint: ep}); err != nil {
-		u.log.Errorf("saving profile %s: %v", name, err)
-		f.warnings.SetText("⚠ " + lang.L("profile.err.save", map[string]any{"Error": profileErrorText(err)}))
-		return
-	}
-	u.log.Infof("profile %s saved: %s", name, ep.String())
-	if f.password.Text != "" {
-		pw := []byte(f.password.Text)
-		err := uploader.StorePassword(name, pw)
-		clear(pw)
-		f.password.SetText("")
-		if err != nil {
-			u.log.Errorf("saving the password of profile %s in the keychain: %v", name, err)
-			dialog.ShowInformation(lang.L("profile.nokeychain.title"), lang.L("profile.nokeychain"), u.window)
-		}
-	}
-	f.dialog.Hide()
-	u.state.profile = name
-	u.app.Preferences().SetString(prefProfile, name)
-	u.send.loadProfiles()
-	u.replies.loadProfiles()
 }

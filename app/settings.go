@@ -47,7 +47,7 @@ func (u *UI) newSettings() *settings {
 				code = l.code
 			}
 		}
-		u.setLanguage(code)
+		u.setLanguage(code) // the dialog is shown again in the new language (app.go)
 	}
 	s.signTest = widget.NewCheck(lang.L("settings.signtest"), func(on bool) {
 		u.app.Preferences().SetBool(prefSignTest, on)
@@ -90,5 +90,6 @@ func (u *UI) setLanguage(code string) {
 		u.log.Infof("language %s", language())
 	}
 	u.build()
+	u.installKeys() // keys.go
 	u.window.SetContent(u.root)
 }

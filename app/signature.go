@@ -10,9 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -230,16 +228,10 @@ func (s *signatureStep) noCredential() {
 
 // browse opens a file dialog filtered on .p12 and .pfx.
 func (s *signatureStep) browse() {
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		s.p12Entry.SetText(r.URI().Path())
-		r.Close()
+	s.u.openFile(fileCertificate, func(path string) { // filedialog.go
+		s.p12Entry.SetText(path)
 		s.u.window.Canvas().Focus(s.passwordEntry)
-	}, s.u.window)
-	fd.SetFilter(storage.NewExtensionFileFilter([]string{".p12", ".pfx", ".P12", ".PFX"}))
-	fd.Show()
+	})
 }
 
 // useFile opens the .p12/.pfx file with the typed password, off the UI
@@ -327,7 +319,7 @@ func (s *signatureStep) scan() {
 			return
 		}
 		n := len(found)
-		s.setText(func() string { return lang.L("sig.token.found", map[string]any{"N": n}) }, false)
+		s.setText(func() string { return plural("sig.token.found", n, map[string]any{"N": n}) }, false)
 	})
 }
 
@@ -479,21 +471,7 @@ func (s *signatureStep) chosen(cred signer.Credential, label string) {
 // signature.
 func (s *signatureStep) showCheck(cred signer.Credential) {
 	findings := signer.CheckCertificate(cred.Certificate(), s.now())
-	s.findings.Objects = nil
-	for _, f := range findings {
-		icon := theme.InfoIcon()
-		imp := widget.MediumImportance
-		switch f.Severity {
-		case signer.Warning:
-			icon, imp = theme.WarningIcon(), widget.WarningImportance
-		case signer.Blocking:
-			icon, imp = theme.ErrorIcon(), widget.DangerImportance
-		}
-		l := widget.NewLabel(findingText(f))
-		l.Wrapping = fyne.TextWrapWord
-		l.Importance = imp
-		s.findings.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l))
-	}
+	s.findings.Objects = certificateLines(cred.Certificate(), findings) // details.go
 	s.checkTitle.Show()
 	s.findings.Refresh()
 	if err := signer.BlockingError(findings); err != nil {
