@@ -21,9 +21,10 @@
 # How it finds what to click, so that it survives changes of wording and
 # layout: the main button of a page is the primary-coloured (blue) one,
 # found on the screen (blue_buttons below), after scrolling the page to its
-# end when it may be below the fold; the step list is clicked by row; the
-# few other places (the password box, the Settings dialog) are coordinates
-# kept in one table (the "Places" section), relative to the window.
+# end when it may be below the fold; so are the Settings dialog's language
+# list and Close button (by their colours); the step list is clicked by
+# row; the few other places (the password box) are coordinates kept in one
+# table (the "Places" section), relative to the window.
 # Needs go, Xvfb, xdotool, ImageMagick's import and python3 with libX11:
 # scripts/deps.sh gui installs them (make walkthrough runs it).
 set -euo pipefail
@@ -43,7 +44,10 @@ rm -f "$out"/[0-9][0-9]-*.png
 tmp=$(mktemp -d)
 xvfb_pid="" app_pid=""
 cleanup() {
-	[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+	if [ -n "$app_pid" ]; then
+		kill "$app_pid" 2>/dev/null || true
+		wait "$app_pid" 2>/dev/null || true
+	fi
 	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
 	cp "$tmp/home/.cache/expeditor/expeditor.log" "$out/support.log" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -110,8 +114,10 @@ def blue(p):  # the colour wanted, give or take a little
     r, g, b = (p >> 16) & 255, (p >> 8) & 255, p & 255
     return abs(r - R) < 6 and abs(g - G) < 6 and abs(b - B) < 6
 
-# Runs of at least 50 blue pixels in a row; runs that overlap, with at
-# most 16 rows between them (a label's text breaks the runs), are one box.
+# Runs of at least 6 pixels of the colour in a row (the padding left and
+# right of a button's label makes such runs on every row of the button);
+# runs that overlap, on the next row or the one after, are one box; boxes
+# at least 50 wide and 18 high are buttons.
 boxes = []
 for y in range(H):
     row = px[y * W:(y + 1) * W]
@@ -121,16 +127,16 @@ for y in range(H):
             s = i
             while i < x1 and blue(row[i]):
                 i += 1
-            if i - s >= 50:
+            if i - s >= 6:
                 for bx in boxes:
-                    if y - 16 <= bx[3] <= y and s < bx[2] and i > bx[0]:
+                    if y - 2 <= bx[3] <= y and s < bx[2] and i > bx[0]:
                         bx[0], bx[2], bx[3] = min(bx[0], s), max(bx[2], i), y
                         break
                 else:
                     boxes.append([s, y, i, y])
         i += 1
 for b in boxes:
-    if b[3] - b[1] >= 18:
+    if b[3] - b[1] >= 17 and b[2] - b[0] >= 50:
         print((b[0] + b[2]) // 2, (b[1] + b[3]) // 2, b[2] - b[0], b[3] - b[1] + 1)
 EOF
 
@@ -159,10 +165,10 @@ places() {
 	# (to the right of the blue "Use this certificate").
 	PASSWORD_X=$((WX + 550)) PASSWORD_Y=$((WY + 201))
 	DEMO_DX=205
-	# The Settings dialog (centred in the window): the language list and
-	# its choices (one row each: system, English, Français, Nederlands,
-	# Deutsch), and Close.
-	LANG_X=$((CX + 44)) LANG_Y=$((CY - 81)) LANG_DY=39 CLOSE_X=$((CX - 1)) CLOSE_Y=$((CY + 115))
+	# The Settings dialog's language list (found on the screen): its
+	# choices, one row each (system, English, Français, Nederlands,
+	# Deutsch), from LANG_ROW0 under its centre.
+	LANG_ROW0=34 LANG_DY=39
 }
 
 # --- Actions ----------------------------------------------------------
@@ -189,7 +195,8 @@ grey_buttons() { # the other buttons (and the choice lists) of the page
 # button of the page; fails when there is none.
 blue() {
 	local b
-	if [ "$1" = first ]; then b=$(blue_buttons "${2:-}" "${3:-}" | head -n1); else b=$(blue_buttons "${2:-}" "${3:-}" | tail -n1); fi
+	blue_buttons "${2:-}" "${3:-}" >"$tmp/blue"
+	if [ "$1" = first ]; then b=$(head -n1 "$tmp/blue"); else b=$(tail -n1 "$tmp/blue"); fi
 	[ -n "$b" ] || { echo "walkthrough: no blue button to click (see the last screenshot)" >&2; shot no-button; exit 1; }
 	set -- $b
 	BX=$1 BY=$2 BW=$3
@@ -206,22 +213,40 @@ wheel() { # wheel down|up: scrolls the page to its end or its top
 wait_blue() { # wait_blue COUNT SECONDS: until the page shows COUNT blue buttons
 	local i
 	for i in $(seq 1 $(($2 * 4))); do
-		[ "$(blue_buttons | wc -l)" -ge "$1" ] && return 0
+		blue_buttons >"$tmp/blue"
+		[ "$(wc -l <"$tmp/blue")" -ge "$1" ] && return 0
 		sleep 0.25
 	done
 	echo "walkthrough: waited $2 s for $1 blue buttons" >&2
 }
-language() { # language N: Settings, the Nth language (1 = the system's), Close
+language() { # language N [NAME]: Settings, the Nth language (1 = the system's), Close
+	local sel close
 	places # the window may have changed size
 	click "$SETTINGS_X" "$SETTINGS_Y"
-	sleep 0.5
-	click "$LANG_X" "$LANG_Y"
-	sleep 0.5
-	click "$LANG_X" $((LANG_Y + $1 * LANG_DY - 8))
-	sleep 1
-	shot "${2:-language}-settings"
-	click "$CLOSE_X" "$CLOSE_Y"
-	sleep 0.5
+	sleep 0.8
+	# The dialog's language list is its first choice box, (32,32,35); its
+	# choices open under it, one row each.
+	xdotool mousemove "$PARK_X" "$PARK_Y"
+	sleep 0.2
+	python3 "$tmp/screen.py" 32 32 35 "$WX" $((WX + WW)) >"$tmp/select"
+	sel=$(head -n1 "$tmp/select")
+	[ -n "$sel" ] || { echo "walkthrough: no language list in Settings" >&2; shot no-language-list; exit 1; }
+	set -- "$1" "${2:-language}" $sel
+	click "$3" "$4"
+	sleep 0.6
+	click "$3" $(($4 + LANG_ROW0 + ($1 - 1) * LANG_DY))
+	sleep 1.2
+	shot "$2-settings"
+	# Close: the dialog's lowest button, (40,41,46) (the page behind the
+	# dialog is dimmed, so its buttons have another colour).
+	xdotool mousemove "$PARK_X" "$PARK_Y"
+	sleep 0.2
+	python3 "$tmp/screen.py" 40 41 46 "$WX" $((WX + WW)) >"$tmp/close"
+	close=$(tail -n1 "$tmp/close")
+	[ -n "$close" ] || { echo "walkthrough: no Close button in Settings" >&2; shot no-close; exit 1; }
+	set -- $close
+	click "$1" "$2"
+	sleep 0.6
 }
 
 # --- The walk ---------------------------------------------------------
@@ -302,8 +327,9 @@ shot replies-fetched-end
 #     the row of the lowest grey button at Send's place.
 step 4
 shot send-accepted-set
-row=$(grey_buttons | awk -v x="$SEND_X" '$1 > x - 15 && $1 < x + 15 {y = $2} END {print y}')
-again=$(grey_buttons | awk -v x="$SEND_X" -v y="$row" '$2 > y - 4 && $2 < y + 4 && $1 > x + 15 {print $1; exit}')
+grey_buttons >"$tmp/grey"
+row=$(awk -v x="$SEND_X" '$1 > x - 15 && $1 < x + 15 {y = $2} END {print y}' "$tmp/grey")
+again=$(awk -v x="$SEND_X" -v y="$row" '$2 > y - 4 && $2 < y + 4 && $1 > x + 15 {print $1; exit}' "$tmp/grey")
 if [ -n "$row" ] && [ -n "$again" ]; then
 	click "$again" "$row"
 	sleep 2
