@@ -296,8 +296,9 @@ language 3 french
 shot prepared-in-french
 # 9. Send: the first blue button ("Envoyer"), and at once Cancel, which
 #    appears to its right (a 190 MiB send on loopback takes about a
-#    second: when Cancel comes too late, the next screenshot shows the set
-#    sent, which is worth seeing too).
+#    second: depending on the machine's load Cancel lands during the FI,
+#    "cancelled, nothing on the server", or during the GO, "may have
+#    arrived: fetch the replies first"; both are worth seeing).
 step 4
 shot send
 blue first
