@@ -90,6 +90,8 @@ type sendStep struct {
 	checking int
 	// onProgress is called on each progress report (tests cancel from it).
 	onProgress func(file string, done, total int64)
+	// againDialog is the last "Send again" question shown (for tests).
+	againDialog *dialog.CustomDialog
 }
 
 func newSendStep(u *UI) *sendStep {
@@ -367,9 +369,12 @@ func (s *sendStep) refresh() {
 		}
 		summary := lang.L("send.summary", map[string]any{"Files": strings.Join(names, ", "), "Folder": plan.Folder})
 		if rec != nil {
-			// Sent to this account already: the reason on screen, and
-			// only a deliberate "Send again".
-			summary += "\n\n" + alreadySentText(*rec)
+			// Sent to this account already: the reason on screen (unless
+			// the send that just succeeded is the one on record: its
+			// success is said below), and only a deliberate "Send again".
+			if v := s.view(); v.set != set.Key() || v.outcome != widget.SuccessImportance {
+				summary += "\n\n" + alreadySentText(*rec)
+			}
 			s.sendButton.Disable()
 			if s.view().cancel == nil {
 				s.againButton.Show()
@@ -393,19 +398,46 @@ func alreadySentText(r workflow.Record) string {
 		"State": stateText(r.State), "When": r.When.Local().Format("02/01/2006 15:04")})
 }
 
-// confirmAgain asks before sending a set the ledger shows as already sent.
+// confirmAgain asks before sending a set the ledger shows as already
+// sent. The safe answer is the default: Cancel is the main button (Enter
+// and Escape press it). For a set the social security accepted, the
+// dialog says there is nothing to do, and the copy goes only once the
+// user ticks that they want a second copy anyway.
 func (s *sendStep) confirmAgain() {
 	if s.sentBefore == nil {
 		return
 	}
-	l := widget.NewLabel(alreadySentText(*s.sentBefore) + "\n\n" + lang.L("send.again.question"))
-	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm(lang.L("send.again.title"), lang.L("send.again"), lang.L("cancel"), l, func(ok bool) {
-		if ok {
-			s.send(true)
-		}
-	}, s.u.window)
-	d.Resize(fyne.NewSize(560, 280))
+	rec := *s.sentBefore
+	var d *dialog.CustomDialog
+	cancel := widget.NewButtonWithIcon(lang.L("cancel"), theme.CancelIcon(), func() { d.Hide() })
+	cancel.Importance = widget.HighImportance
+	confirm := widget.NewButtonWithIcon(lang.L("send.again.anyway"), theme.MailSendIcon(), func() {
+		d.Hide()
+		s.send(true)
+	})
+	confirm.Importance = widget.DangerImportance
+	var body *widget.Label
+	content := container.NewVBox()
+	if rec.State.Accepted() {
+		body = widget.NewLabel(lang.L("send.again.accepted", map[string]any{"When": rec.When.Local().Format("02/01/2006 15:04")}))
+		confirm.Disable()
+		sure := widget.NewCheck(lang.L("send.again.sure"), func(on bool) {
+			if on {
+				confirm.Enable()
+			} else {
+				confirm.Disable()
+			}
+		})
+		content.Objects = []fyne.CanvasObject{body, sure}
+	} else {
+		body = widget.NewLabel(alreadySentText(rec) + "\n\n" + lang.L("send.again.question"))
+		content.Objects = []fyne.CanvasObject{body}
+	}
+	body.Wrapping = fyne.TextWrapWord
+	d = dialog.NewCustomWithoutButtons(lang.L("send.again.title"), content, s.u.window)
+	d.SetButtons([]fyne.CanvasObject{cancel, confirm})
+	d.Resize(fyne.NewSize(560, 300))
+	s.againDialog = d
 	d.Show()
 }
 
