@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/expeditor-be/expeditor/uploader"
 	"github.com/expeditor-be/expeditor/workflow"
 )
 
@@ -178,5 +180,101 @@ func TestJustSentShowsSuccessOnly(t *testing.T) {
 	}
 	if !u.send.sendButton.Disabled() || !u.send.againButton.Visible() {
 		t.Errorf("Send disabled %v, Send again shown %v", u.send.sendButton.Disabled(), u.send.againButton.Visible())
+	}
+}
+
+// A send cancelled while the GO was leaving: only the GO may have
+// arrived; the files before it were verified on the server and say so.
+func TestUncertainOnlyTheGO(t *testing.T) {
+	newTestUI(t) // the translations
+	rows := func() *sendView {
+		return &sendView{rows: []*sendRow{{name: "FI.DMFA.123456.20261127.00001.R.1.1", fraction: 1},
+			{name: "FS.DMFA.123456.20261127.00001.R.1.1", fraction: 1}, {name: "GO.DMFA.123456.20261127.00001.R.1", fraction: 1}}}
+	}
+	v := rows()
+	v.ended(&uploader.SendError{Set: "GO.DMFA.123456.20261127.00001.R.1", OnServer: []string{v.rows[0].name, v.rows[1].name},
+		GOUncertain: true, Err: context.Canceled})
+	want := []rowStatus{rowOnServer, rowOnServer, rowUncertain}
+	for i, r := range v.rows {
+		if r.status != want[i] {
+			t.Errorf("%s: status %d, want %d", r.name, r.status, want[i])
+		}
+	}
+	// From the progress seen, when the uploader gives no account.
+	v = rows()
+	v.ended(context.Canceled)
+	for i, r := range v.rows {
+		if r.status != want[i] {
+			t.Errorf("from progress, %s: status %d, want %d", r.name, r.status, want[i])
+		}
+	}
+	s := &sendStep{bars: map[string]*widget.ProgressBar{}}
+	if text := rendered(s.rowObject(v.rows[0]).(*fyne.Container)); strings.Contains(text, "May have arrived") || !strings.Contains(text, "On the server") {
+		t.Errorf("FI row: %q", text)
+	}
+}
+
+// An acceptance of a set whose send ended uncertain ticks the Send step:
+// the set was sent.
+func TestSendTickedWhenAnswered(t *testing.T) {
+	u, _ := newTestUI(t)
+	set := testSetT(t, u, 4)
+	record(t, u.chosenAccount(), set, workflow.Event{State: workflow.StateGOUncertain}, workflow.Event{State: workflow.StateNotiAccepted})
+	if u.stepDone(stepSend) {
+		t.Fatal("Send ticked before any reply")
+	}
+	u.goTo(stepReplies)
+	u.tasks.wait()
+	if u.views.replies.outcome == nil {
+		t.Fatal("no outcome")
+	}
+	if !u.stepDone(stepSend) {
+		t.Error("the set was accepted: Send should be ticked")
+	}
+}
+
+// The practice run's demo certificate does not tick Signature before the
+// declaration is named.
+func TestPracticeSignatureNotTickedBeforeNaming(t *testing.T) {
+	u, _ := newTestUI(t)
+	u.app.Preferences().SetBool(prefWelcomed, true)
+	u.tryPractice()
+	u.tasks.wait()
+	if u.state.cred == nil {
+		t.Fatalf("no demo credential: %q", u.sig.message.Text)
+	}
+	if u.stepDone(stepSignature) {
+		t.Error("Signature ticked before the file is named")
+	}
+	test.Tap(u.decl.nameButton)
+	u.tasks.wait()
+	if u.state.set == nil || !u.stepDone(stepSignature) {
+		t.Errorf("named and a certificate chosen: Signature should be ticked (set %v)", u.state.set)
+	}
+}
+
+// The welcome: nothing focused, Enter tries the practice flow, Escape is
+// "Not now".
+func TestWelcomeKeyboard(t *testing.T) {
+	u, w := newTestUI(t)
+	c := w.Canvas()
+	u.firstRun()
+	if c.Overlays().Top() == nil {
+		t.Fatal("no welcome")
+	}
+	if c.Focused() != nil {
+		t.Errorf("%T focused in the welcome", c.Focused())
+	}
+	key(c, fyne.KeyEscape)
+	u.tasks.wait()
+	if c.Overlays().Top() != nil || !u.app.Preferences().Bool(prefWelcomed) || u.state.cred != nil {
+		t.Fatalf("Escape should be Not now: dialog open %v", c.Overlays().Top() != nil)
+	}
+	u.app.Preferences().SetBool(prefWelcomed, false)
+	u.firstRun()
+	key(c, fyne.KeyReturn)
+	u.tasks.wait()
+	if c.Overlays().Top() != nil || u.state.cred == nil || !u.decl.formBox.Visible() {
+		t.Fatalf("Enter should try the practice flow: dialog open %v, %q", c.Overlays().Top() != nil, u.sig.message.Text)
 	}
 }

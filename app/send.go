@@ -56,6 +56,7 @@ const (
 	rowNotSent                    // the send stopped before this file was complete
 	rowStopped                    // complete on the server, but no GO: not processed
 	rowUncertain                  // the GO may have arrived: see the replies
+	rowOnServer                   // verified on the server, the GO may have arrived
 )
 
 // sendStep is step 4: choose where to send, test the connection, upload
@@ -201,6 +202,8 @@ func (s *sendStep) rowObject(r *sendRow) fyne.CanvasObject {
 		icon, imp, word = theme.WarningIcon(), widget.WarningImportance, lang.L("send.row.stopped")
 	case rowUncertain:
 		icon, imp, word = theme.QuestionIcon(), widget.WarningImportance, lang.L("send.row.uncertain")
+	case rowOnServer:
+		icon, imp, word = theme.ConfirmIcon(), widget.MediumImportance, lang.L("send.row.onserver")
 	}
 	status := widget.NewLabel(word)
 	status.Importance = imp
@@ -221,6 +224,12 @@ func (v *sendView) ended(err error) {
 		}
 		for _, r := range v.rows {
 			switch {
+			case se.GOUncertain && isGO(r.name):
+				r.status = rowUncertain
+			case se.GOUncertain && on[r.name]:
+				// Only the GO may be uncertain: the files before it
+				// were verified on the server.
+				r.status = rowOnServer
 			case se.GOUncertain:
 				r.status = rowUncertain
 			case on[r.name]:
@@ -235,7 +244,7 @@ func (v *sendView) ended(err error) {
 	}
 	goArrived := false
 	for _, r := range v.rows {
-		if strings.HasPrefix(r.name, "GO.") && r.fraction >= 1 {
+		if isGO(r.name) && r.fraction >= 1 {
 			goArrived = true
 		}
 	}
@@ -243,6 +252,8 @@ func (v *sendView) ended(err error) {
 		switch {
 		case err == nil:
 			r.status = rowSent
+		case goArrived && !isGO(r.name) && r.fraction >= 1:
+			r.status = rowOnServer
 		case goArrived:
 			r.status = rowUncertain
 		case r.fraction >= 1:
@@ -254,6 +265,10 @@ func (v *sendView) ended(err error) {
 		}
 	}
 }
+
+// isGO reports whether a file of a set is its GO (the signal that the
+// set is complete).
+func isGO(name string) bool { return strings.HasPrefix(name, "GO.") }
 
 // loadProfiles fills the drop-down: the practice point first, then the
 // saved profiles.
