@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/uploader"
 	"github.com/expeditor-be/expeditor/workflow"
 )
@@ -276,5 +277,28 @@ func TestWelcomeKeyboard(t *testing.T) {
 	u.tasks.wait()
 	if c.Overlays().Top() != nil || u.state.cred == nil || !u.decl.formBox.Visible() {
 		t.Fatalf("Enter should try the practice flow: dialog open %v, %q", c.Overlays().Top() != nil, u.sig.message.Text)
+	}
+}
+
+// The practice point's free text is English; a practice reply's card says
+// the assistant's own words in the user's language, a real reply's card
+// the social security's text as it is.
+func TestPracticeReplyWordsTranslated(t *testing.T) {
+	newTestUI(t)
+	rep := &batch.Reply{Kind: batch.KindNOTI, FileName: "FO.NOTI.123456.20261127.00001.R", Accepted: true,
+		Diagnosis: "accepted by the practice transfer point; nothing was declared"}
+	for _, code := range []string{"fr", "nl", "de"} {
+		text := inLanguage(t, code, func() string {
+			return strings.Join(newReplyCard(rep, "", nil, true).details, "\n")
+		})
+		if strings.Contains(text, "nothing was declared") || !strings.Contains(text, loadLang(t, code)["replies.practice.diagnosis"]) {
+			t.Errorf("%s: %q", code, text)
+		}
+		real := inLanguage(t, code, func() string {
+			return strings.Join(newReplyCard(rep, "", nil, false).details, "\n")
+		})
+		if !strings.Contains(real, rep.Diagnosis) {
+			t.Errorf("%s: a real reply's text is not shown as it is: %q", code, real)
+		}
 	}
 }
