@@ -57,8 +57,9 @@ func Run() {
 	w := a.NewWindow("Expeditor")
 	holder := container.NewStack()
 	w.SetContent(holder)
-	w.Resize(fyne.NewSize(980, 660))
+	w.Resize(defaultWindow)
 	w.Show()
+	fitToScreen(w) // screen.go: an 800x600 screen gets a window that fits
 	<-warm
 	u := NewUI(a, w)
 	holder.Objects = []fyne.CanvasObject{u.Content()}

@@ -302,3 +302,18 @@ func TestPracticeReplyWordsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// The first window fits a small screen, and keeps its size on a large one.
+func TestFitSize(t *testing.T) {
+	if got := fitSize(defaultWindow, fyne.NewSize(1920, 1080)); got != defaultWindow {
+		t.Errorf("large screen: %v", got)
+	}
+	got := fitSize(defaultWindow, fyne.NewSize(800, 600))
+	if got.Width > 800-screenMarginW || got.Height > 600-screenMarginH {
+		t.Errorf("800x600 screen: %v", got)
+	}
+	// 1366x768 at 125%: 1093x614.
+	if got := fitSize(defaultWindow, fyne.NewSize(1093, 614)); got.Height > 614-screenMarginH || got.Width != defaultWindow.Width {
+		t.Errorf("1093x614: %v", got)
+	}
+}
