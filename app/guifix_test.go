@@ -138,6 +138,23 @@ func TestSendAgainAcceptedSet(t *testing.T) {
 	if rec == nil || rec.State != workflow.StateNotiAccepted || rec.Last != workflow.StateSent {
 		t.Errorf("after sending again the set should stay accepted, the send its last event: %+v", rec)
 	}
+	// History keeps the acceptance in view, the copy as a later event.
+	u.goTo(stepHistory)
+	u.tasks.wait()
+	var line string
+	for _, e := range u.hist.entries {
+		if e.Set == set.Key() && e.Account == u.chosenAccount() {
+			line = historyLine(e)
+		}
+	}
+	if !strings.Contains(line, "Accepted (notification) on "+rec.When.Local().Format("02/01/2006")+", then sent again") {
+		t.Errorf("history row %q", line)
+	}
+	u.hist.list.Select(0)
+	u.tasks.wait()
+	if tl := u.hist.timeline.Text; strings.Index(tl, "Accepted (notification)") > strings.LastIndex(tl, "Sent, waiting for the reply") {
+		t.Errorf("timeline:\n%s", tl)
+	}
 }
 
 // A set sent but not answered: the question keeps its wording, and its

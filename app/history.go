@@ -144,10 +144,15 @@ func historyWhat(e workflow.Record) string {
 }
 
 // historyStatus is the set's state and the codes of its last reply.
+// An accepted set sent again stays accepted: the row says since when, and
+// that a copy went later (its events are in the timeline).
 func historyStatus(e workflow.Record) string {
 	status := stateText(e.State)
 	if len(e.Codes) > 0 {
 		status += " (" + strings.Join(e.Codes, ", ") + ")"
+	}
+	if e.State.Accepted() && e.Last != "" && !e.Last.Accepted() && e.Last != workflow.StatePrepared {
+		status = lang.L("history.resent", map[string]any{"State": status, "When": e.When.Local().Format("02/01/2006")})
 	}
 	return status
 }
