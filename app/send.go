@@ -407,9 +407,14 @@ func (s *sendStep) refresh() {
 }
 
 // alreadySentText says that the ledger shows a set as sent to an account,
-// in which state since when.
+// in which state since when; for an accepted set, that there is nothing
+// to do (no "fetch the replies first").
 func alreadySentText(r workflow.Record) string {
-	return lang.L("send.sentbefore", map[string]any{"Set": r.Set, "Account": r.Account,
+	key := "send.sentbefore"
+	if r.State.Accepted() {
+		key = "send.sentbefore.accepted"
+	}
+	return lang.L(key, map[string]any{"Set": r.Set, "Account": r.Account,
 		"State": stateText(r.State), "When": r.When.Local().Format("02/01/2006 15:04")})
 }
 
