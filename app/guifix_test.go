@@ -334,3 +334,27 @@ func TestFitSize(t *testing.T) {
 		t.Errorf("1093x614: %v", got)
 	}
 }
+
+// A send that ended uncertain, then accepted: the Send page no longer
+// says the GO "may have arrived".
+func TestUncertainRowsAfterAcceptance(t *testing.T) {
+	u, _ := newTestUI(t)
+	set := testSetT(t, u, 5)
+	u.goTo(stepSend)
+	u.tasks.wait()
+	v := &u.views.send
+	*v = sendView{set: set.Key(), rows: []*sendRow{{name: set.FI(1).String(), fraction: 1}, {name: set.Key(), fraction: 1}},
+		message: func() string { return "the GO may have arrived" }, outcome: widget.WarningImportance}
+	v.ended(context.Canceled)
+	record(t, u.chosenAccount(), set, workflow.Event{State: workflow.StateGOUncertain}, workflow.Event{State: workflow.StateNotiAccepted})
+	u.send.refresh()
+	u.tasks.wait()
+	for _, r := range v.rows {
+		if r.status != rowSent {
+			t.Errorf("%s: status %d after the acceptance", r.name, r.status)
+		}
+	}
+	if strings.Contains(u.send.message.Text, "may have arrived") || strings.Contains(rendered(u.send.filesBox), "May have arrived") {
+		t.Errorf("still uncertain: %q\n%s", u.send.message.Text, rendered(u.send.filesBox))
+	}
+}

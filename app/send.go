@@ -270,6 +270,16 @@ func (v *sendView) ended(err error) {
 // set is complete).
 func isGO(name string) bool { return strings.HasPrefix(name, "GO.") }
 
+// uncertain reports whether a row of the view may have arrived.
+func (v *sendView) uncertain() bool {
+	for _, r := range v.rows {
+		if r.status == rowUncertain {
+			return true
+		}
+	}
+	return false
+}
+
 // loadProfiles fills the drop-down: the practice point first, then the
 // saved profiles.
 func (s *sendStep) loadProfiles() {
@@ -373,6 +383,16 @@ func (s *sendStep) refresh() {
 		defer relayout(s.content) // the summary and the buttons change
 		s.sentBefore = rec
 		s.againButton.Hide()
+		if v := s.view(); rec != nil && rec.State.Accepted() && v.set == set.Key() && v.cancel == nil && v.uncertain() {
+			// The send that ended uncertain arrived: the set was
+			// accepted since. Its rows and message are not left asking
+			// to check the replies.
+			for _, r := range v.rows {
+				r.status = rowSent
+			}
+			v.message, v.outcome = nil, widget.MediumImportance
+			s.render()
+		}
 		if err != nil {
 			s.summary.SetText(explainIn(err, lang.L("send.notready", map[string]any{"Error": explain(err)})))
 			s.sendButton.Disable()
