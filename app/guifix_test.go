@@ -147,7 +147,7 @@ func TestSendAgainAcceptedSet(t *testing.T) {
 			line = historyLine(e)
 		}
 	}
-	if !strings.Contains(line, "Accepted (notification) on "+rec.When.Local().Format("02/01/2006")+", then sent again") {
+	if !strings.HasPrefix(line, rec.When.Local().Format("02/01/2006 15:04")) || !strings.HasSuffix(line, "Accepted (notification) · sent again") {
 		t.Errorf("history row %q", line)
 	}
 	u.hist.list.Select(0)
