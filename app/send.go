@@ -430,12 +430,12 @@ func (s *sendStep) refresh() {
 // in which state since when; for an accepted set, that there is nothing
 // to do (no "fetch the replies first").
 func alreadySentText(r workflow.Record) string {
-	key := "send.sentbefore"
+	args := map[string]any{"Set": r.Set, "Account": r.Account,
+		"State": stateText(r.State), "When": r.When.Local().Format("02/01/2006 15:04")}
 	if r.State.Accepted() {
-		key = "send.sentbefore.accepted"
+		return lang.L("send.sentbefore.accepted", args)
 	}
-	return lang.L(key, map[string]any{"Set": r.Set, "Account": r.Account,
-		"State": stateText(r.State), "When": r.When.Local().Format("02/01/2006 15:04")})
+	return lang.L("send.sentbefore", args)
 }
 
 // confirmAgain asks before sending a set the ledger shows as already
