@@ -57,8 +57,9 @@ func Run() {
 	w := a.NewWindow("Expeditor")
 	holder := container.NewStack()
 	w.SetContent(holder)
-	w.Resize(fyne.NewSize(980, 660))
+	w.Resize(defaultWindow)
 	w.Show()
+	fitToScreen(w) // screen.go: an 800x600 screen gets a window that fits
 	<-warm
 	u := NewUI(a, w)
 	holder.Objects = []fyne.CanvasObject{u.Content()}
@@ -328,11 +329,15 @@ func (u *UI) stepDone(s step) bool {
 	case stepDeclaration:
 		return u.state.fi != ""
 	case stepSignature:
-		return u.state.cred != nil || (u.state.set != nil && !u.signatureNeeded())
+		// For the current declaration: a certificate chosen before the
+		// file is named (the practice run's demo one) is not a signature.
+		return u.state.set != nil && (u.state.cred != nil || !u.signatureNeeded())
 	case stepPrepare:
 		return u.state.prepared
 	case stepSend:
-		return u.state.sent != ""
+		// A reply about the set says it was sent, even when the send
+		// ended uncertain (cancelled while the GO was leaving).
+		return u.state.sent != "" || u.state.answered
 	case stepReplies:
 		return u.state.answered
 	}

@@ -140,16 +140,32 @@ func historyWhat(e workflow.Record) string {
 	if account == "" {
 		account = "-"
 	}
-	return e.Updated.Local().Format("02/01/2006 15:04") + "  " + e.Set + "  →  " + account
+	when := e.Updated
+	if resentAfterAcceptance(e) {
+		when = e.When
+	}
+	return when.Local().Format("02/01/2006 15:04") + "  " + e.Set + "  →  " + account
 }
 
 // historyStatus is the set's state and the codes of its last reply.
+// An accepted set sent again stays accepted: the row says so, with the
+// date of the acceptance, and that a copy went later (its events are in
+// the timeline).
 func historyStatus(e workflow.Record) string {
 	status := stateText(e.State)
 	if len(e.Codes) > 0 {
 		status += " (" + strings.Join(e.Codes, ", ") + ")"
 	}
+	if resentAfterAcceptance(e) {
+		status = lang.L("history.resent", map[string]any{"State": status})
+	}
 	return status
+}
+
+// resentAfterAcceptance reports whether a copy of an accepted set went
+// later: the row then shows the date of the acceptance, not of the copy.
+func resentAfterAcceptance(e workflow.Record) bool {
+	return e.State.Accepted() && e.Last != "" && !e.Last.Accepted() && e.Last != workflow.StatePrepared
 }
 
 func historyIcon(e workflow.Record) fyne.Resource {

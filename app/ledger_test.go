@@ -68,10 +68,13 @@ func TestSendDisabledAfterAcceptance(t *testing.T) {
 	if !u.send.againButton.Visible() {
 		t.Error("no deliberate way to send again")
 	}
-	for _, want := range []string{"Already sent", set.Key(), u.chosenAccount(), "Accepted (acknowledgement)"} {
+	for _, want := range []string{"Already sent", set.Key(), u.chosenAccount(), "Accepted (acknowledgement)", "nothing to do"} {
 		if !strings.Contains(u.send.summary.Text, want) {
 			t.Errorf("summary %q should say %q", u.send.summary.Text, want)
 		}
+	}
+	if strings.Contains(u.send.summary.Text, "Fetch the replies first") {
+		t.Errorf("an accepted set's summary asks to fetch the replies: %q", u.send.summary.Text)
 	}
 
 	// Another account may receive it: a saved profile of another user.

@@ -350,7 +350,7 @@ func (r *repliesStep) showKept(all []keptReply) {
 			others++
 			continue
 		}
-		card := newReplyCard(k.reply, k.path, k.note)
+		card := newReplyCard(k.reply, k.path, k.note, r.u.practicing())
 		r.cards = append(r.cards, card)
 		r.list.Add(card.object())
 	}
@@ -364,8 +364,11 @@ func (r *repliesStep) showKept(all []keptReply) {
 }
 
 // newReplyCard explains one reply: accepted or refused, and every code in
-// plain words with the next step.
-func newReplyCard(rep *batch.Reply, local string, note *workflow.Message) replyCard {
+// plain words with the next step. A practice point's reply (practice:
+// the replies are the practice account's) shows the assistant's own words
+// for its free text, which is in English; a real reply's text is shown as
+// the social security wrote it.
+func newReplyCard(rep *batch.Reply, local string, note *workflow.Message, practice bool) replyCard {
 	c := replyCard{reply: rep, local: local, accepted: rep.Accepted}
 	kind := lang.L("replies.kind.other")
 	switch rep.Kind {
@@ -399,7 +402,10 @@ func newReplyCard(rep *batch.Reply, local string, note *workflow.Message) replyC
 	if rep.Reference != "" {
 		c.details = append(c.details, lang.L("replies.reference", map[string]any{"Ref": rep.Reference}))
 	}
-	if rep.Diagnosis != "" {
+	switch {
+	case rep.Diagnosis != "" && practice:
+		c.details = append(c.details, lang.L("replies.practice.diagnosis"))
+	case rep.Diagnosis != "":
 		c.details = append(c.details, rep.Diagnosis)
 	}
 	l := batchLang()

@@ -56,6 +56,7 @@ const (
 	rowNotSent                    // the send stopped before this file was complete
 	rowStopped                    // complete on the server, but no GO: not processed
 	rowUncertain                  // the GO may have arrived: see the replies
+	rowOnServer                   // verified on the server, the GO may have arrived
 )
 
 // sendStep is step 4: choose where to send, test the connection, upload
@@ -90,6 +91,8 @@ type sendStep struct {
 	checking int
 	// onProgress is called on each progress report (tests cancel from it).
 	onProgress func(file string, done, total int64)
+	// againDialog is the last "Send again" question shown (for tests).
+	againDialog *dialog.CustomDialog
 }
 
 func newSendStep(u *UI) *sendStep {
@@ -199,6 +202,8 @@ func (s *sendStep) rowObject(r *sendRow) fyne.CanvasObject {
 		icon, imp, word = theme.WarningIcon(), widget.WarningImportance, lang.L("send.row.stopped")
 	case rowUncertain:
 		icon, imp, word = theme.QuestionIcon(), widget.WarningImportance, lang.L("send.row.uncertain")
+	case rowOnServer:
+		icon, imp, word = theme.ConfirmIcon(), widget.MediumImportance, lang.L("send.row.onserver")
 	}
 	status := widget.NewLabel(word)
 	status.Importance = imp
@@ -219,6 +224,12 @@ func (v *sendView) ended(err error) {
 		}
 		for _, r := range v.rows {
 			switch {
+			case se.GOUncertain && isGO(r.name):
+				r.status = rowUncertain
+			case se.GOUncertain && on[r.name]:
+				// Only the GO may be uncertain: the files before it
+				// were verified on the server.
+				r.status = rowOnServer
 			case se.GOUncertain:
 				r.status = rowUncertain
 			case on[r.name]:
@@ -233,7 +244,7 @@ func (v *sendView) ended(err error) {
 	}
 	goArrived := false
 	for _, r := range v.rows {
-		if strings.HasPrefix(r.name, "GO.") && r.fraction >= 1 {
+		if isGO(r.name) && r.fraction >= 1 {
 			goArrived = true
 		}
 	}
@@ -241,6 +252,8 @@ func (v *sendView) ended(err error) {
 		switch {
 		case err == nil:
 			r.status = rowSent
+		case goArrived && !isGO(r.name) && r.fraction >= 1:
+			r.status = rowOnServer
 		case goArrived:
 			r.status = rowUncertain
 		case r.fraction >= 1:
@@ -251,6 +264,20 @@ func (v *sendView) ended(err error) {
 			r.status = rowNotSent
 		}
 	}
+}
+
+// isGO reports whether a file of a set is its GO (the signal that the
+// set is complete).
+func isGO(name string) bool { return strings.HasPrefix(name, "GO.") }
+
+// uncertain reports whether a row of the view may have arrived.
+func (v *sendView) uncertain() bool {
+	for _, r := range v.rows {
+		if r.status == rowUncertain {
+			return true
+		}
+	}
+	return false
 }
 
 // loadProfiles fills the drop-down: the practice point first, then the
@@ -356,6 +383,16 @@ func (s *sendStep) refresh() {
 		defer relayout(s.content) // the summary and the buttons change
 		s.sentBefore = rec
 		s.againButton.Hide()
+		if v := s.view(); rec != nil && rec.State.Accepted() && v.set == set.Key() && v.cancel == nil && v.uncertain() {
+			// The send that ended uncertain arrived: the set was
+			// accepted since. Its rows and message are not left asking
+			// to check the replies.
+			for _, r := range v.rows {
+				r.status = rowSent
+			}
+			v.message, v.outcome = nil, widget.MediumImportance
+			s.render()
+		}
 		if err != nil {
 			s.summary.SetText(explainIn(err, lang.L("send.notready", map[string]any{"Error": explain(err)})))
 			s.sendButton.Disable()
@@ -367,9 +404,12 @@ func (s *sendStep) refresh() {
 		}
 		summary := lang.L("send.summary", map[string]any{"Files": strings.Join(names, ", "), "Folder": plan.Folder})
 		if rec != nil {
-			// Sent to this account already: the reason on screen, and
-			// only a deliberate "Send again".
-			summary += "\n\n" + alreadySentText(*rec)
+			// Sent to this account already: the reason on screen (unless
+			// the send that just succeeded is the one on record: its
+			// success is said below), and only a deliberate "Send again".
+			if v := s.view(); v.set != set.Key() || v.outcome != widget.SuccessImportance {
+				summary += "\n\n" + alreadySentText(*rec)
+			}
 			s.sendButton.Disable()
 			if s.view().cancel == nil {
 				s.againButton.Show()
@@ -387,25 +427,57 @@ func (s *sendStep) refresh() {
 }
 
 // alreadySentText says that the ledger shows a set as sent to an account,
-// in which state since when.
+// in which state since when; for an accepted set, that there is nothing
+// to do (no "fetch the replies first").
 func alreadySentText(r workflow.Record) string {
-	return lang.L("send.sentbefore", map[string]any{"Set": r.Set, "Account": r.Account,
-		"State": stateText(r.State), "When": r.When.Local().Format("02/01/2006 15:04")})
+	args := map[string]any{"Set": r.Set, "Account": r.Account,
+		"State": stateText(r.State), "When": r.When.Local().Format("02/01/2006 15:04")}
+	if r.State.Accepted() {
+		return lang.L("send.sentbefore.accepted", args)
+	}
+	return lang.L("send.sentbefore", args)
 }
 
-// confirmAgain asks before sending a set the ledger shows as already sent.
+// confirmAgain asks before sending a set the ledger shows as already
+// sent. The safe answer is the default: Cancel is the main button (Enter
+// and Escape press it). For a set the social security accepted, the
+// dialog says there is nothing to do, and the copy goes only once the
+// user ticks that they want a second copy anyway.
 func (s *sendStep) confirmAgain() {
 	if s.sentBefore == nil {
 		return
 	}
-	l := widget.NewLabel(alreadySentText(*s.sentBefore) + "\n\n" + lang.L("send.again.question"))
-	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm(lang.L("send.again.title"), lang.L("send.again"), lang.L("cancel"), l, func(ok bool) {
-		if ok {
-			s.send(true)
-		}
-	}, s.u.window)
-	d.Resize(fyne.NewSize(560, 280))
+	rec := *s.sentBefore
+	var d *dialog.CustomDialog
+	cancel := widget.NewButtonWithIcon(lang.L("cancel"), theme.CancelIcon(), func() { d.Hide() })
+	cancel.Importance = widget.HighImportance
+	confirm := widget.NewButtonWithIcon(lang.L("send.again.anyway"), theme.MailSendIcon(), func() {
+		d.Hide()
+		s.send(true)
+	})
+	confirm.Importance = widget.DangerImportance
+	var body *widget.Label
+	content := container.NewVBox()
+	if rec.State.Accepted() {
+		body = widget.NewLabel(lang.L("send.again.accepted", map[string]any{"When": rec.When.Local().Format("02/01/2006 15:04")}))
+		confirm.Disable()
+		sure := widget.NewCheck(lang.L("send.again.sure"), func(on bool) {
+			if on {
+				confirm.Enable()
+			} else {
+				confirm.Disable()
+			}
+		})
+		content.Objects = []fyne.CanvasObject{body, sure}
+	} else {
+		body = widget.NewLabel(alreadySentText(rec) + "\n\n" + lang.L("send.again.question"))
+		content.Objects = []fyne.CanvasObject{body}
+	}
+	body.Wrapping = fyne.TextWrapWord
+	d = dialog.NewCustomWithoutButtons(lang.L("send.again.title"), content, s.u.window)
+	d.SetButtons([]fyne.CanvasObject{cancel, confirm})
+	d.Resize(fyne.NewSize(560, 300))
+	s.againDialog = d
 	d.Show()
 }
 

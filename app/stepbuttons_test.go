@@ -92,7 +92,8 @@ func scrollDepth(o fyne.CanvasObject) int {
 }
 
 // The main button of every step is visible without scrolling at the
-// default size and at 800×600, in every language, at every stage of the
+// default size, at 800×600 and at the size the first window gets on an
+// 800×600 screen (screen.go), in every language, at every stage of the
 // flow, a send of a declaration split in parts included; no step page has
 // a scroll area inside a scroll area.
 func TestMainButtonsVisible(t *testing.T) {
@@ -110,7 +111,7 @@ func TestMainButtonsVisible(t *testing.T) {
 		for _, l := range assets.Languages {
 			u.setLanguage(l)
 			u.tasks.wait() // the test driver runs a task's end on the task's goroutine
-			for _, size := range []fyne.Size{fyne.NewSize(980, 660), fyne.NewSize(800, 600)} {
+			for _, size := range []fyne.Size{defaultWindow, fyne.NewSize(800, 600), fitSize(defaultWindow, fyne.NewSize(800, 600))} {
 				w.Resize(size)
 				for _, x := range wants {
 					u.goTo(x.s)

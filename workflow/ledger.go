@@ -57,6 +57,11 @@ func (s State) BlocksResend() bool {
 	return s == StateSent || s == StateGOUncertain || s.Accepted() || s == StateCancelled
 }
 
+// sending reports whether s is a step of a send (not a reply).
+func (s State) sending() bool {
+	return s == StateSending || s == StateSent || s == StateSendFailed || s == StateGOUncertain
+}
+
 // noti reports whether s comes from a notification (the processing result),
 // which outranks an acknowledgement (the receipt).
 func (s State) noti() bool {
@@ -303,10 +308,15 @@ func addEvent(tx *sql.Tx, account string, env batch.Environment, setName, dir st
 // next is the state a record in state old moves to on ev: an
 // acknowledgement does not override a notification, a prepared set that
 // went further stays where it is, and a refusal 133 (the name was already
-// received) does not undo an acceptance.
+// received) does not undo an acceptance. Nor does a deliberate second
+// send of an accepted set (sending, sent, send-failed, GO-uncertain): the
+// set stays accepted, the second send is a later event of its timeline
+// (Record.Last).
 func next(old State, ev Event) State {
 	switch {
 	case ev.State == StatePrepared && old != "" && old != StatePrepared && old != StateSendFailed:
+		return old
+	case old.Accepted() && ev.State.sending():
 		return old
 	case old.noti() && (ev.State == StateAckAccepted || ev.State == StateAckRefused):
 		return old

@@ -59,6 +59,13 @@ func TestStatesMoveForward(t *testing.T) {
 	if r := step(StateAckRefused, "ACRF-125"); r.State != StateNotiAccepted {
 		t.Errorf("after 125: %+v", r)
 	}
+	// A deliberate second send keeps the set accepted: the send is the
+	// last event, not the state.
+	for _, st := range []State{StateSending, StateSent, StateGOUncertain, StateSendFailed} {
+		if r := step(st); r.State != StateNotiAccepted || r.Last != st {
+			t.Errorf("after a second send (%s): %s, last %s", st, r.State, r.Last)
+		}
+	}
 	// On a set only sent, a refusal is the state, with its codes.
 	other := testSet(2)
 	l.Add(acc, other, Event{State: StateSent})
@@ -66,7 +73,7 @@ func TestStatesMoveForward(t *testing.T) {
 		t.Errorf("refused: %+v", r)
 	}
 	tl, err := l.Timeline(step(StateAckRefused, "ACRF-125").ID)
-	if err != nil || len(tl) != 7 || tl[0].State != StateSending {
+	if err != nil || len(tl) != 11 || tl[0].State != StateSending {
 		t.Errorf("timeline %+v, %v", tl, err)
 	}
 	// Another account's record of the same set is another record.
