@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -64,6 +65,11 @@ func run(args []string) int {
 	if len(args) == 0 {
 		return runGUI(env)
 	}
+	// The GUI toolkit locks the main goroutine to the main thread from
+	// its package init (windows must be driven from there). A command
+	// does not need it, and with it every wait of the main goroutine
+	// (for the hash, the network) is a handoff between threads: undone.
+	runtime.UnlockOSThread()
 	return env.dispatch(args)
 }
 
