@@ -24,6 +24,7 @@ import (
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/version"
 	"github.com/expeditor-be/expeditor/signer"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // ID is the application identifier (as in FyneApp.toml).
@@ -245,7 +246,7 @@ func (u *UI) signatureNeeded() bool {
 	if u.state.set == nil {
 		return true
 	}
-	return u.state.set.Base.Env.SignatureRequired(u.signTest())
+	return workflow.SignatureNeeded(u.state.set.Base.Env, u.signTest())
 }
 
 // signTest reports whether test and simulation sets are signed too.

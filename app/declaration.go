@@ -191,7 +191,7 @@ func (d *declarationStep) open(path string) {
 	if strings.HasPrefix(base, "FI.") && errors.As(err, &ne) {
 		msg = lang.L("decl.badname", map[string]any{"Name": base, "Reason": explainNameError(ne)})
 	}
-	if info.Size() == 0 {
+	if errors.Is(workflow.CheckDeclaration(path), batch.ErrEmptyDeclaration) {
 		d.setMessage(lang.L("decl.err.empty", map[string]any{"Name": base}))
 		return
 	}
@@ -305,10 +305,7 @@ func (d *declarationStep) formName(seq int) (batch.Name, error) {
 	if !ok {
 		return batch.Name{}, errors.New(lang.L("decl.form.err.date"))
 	}
-	n, err := batch.NewFI(app, strings.TrimSpace(d.senderEntry.Text), day, seq, d.selectedEnv(), 1, 1)
-	if err == nil {
-		err = n.CheckDate(d.now())
-	}
+	n, err := workflow.CheckName(workflow.NameFields{App: app, Sender: strings.TrimSpace(d.senderEntry.Text), Env: d.selectedEnv(), Day: day, Seq: fmt.Sprintf("%05d", seq)}, d.now())
 	var ne *batch.NameError
 	if errors.As(err, &ne) {
 		return n, errors.New(explainNameError(ne))
@@ -370,12 +367,8 @@ func (d *declarationStep) copyUnderName() {
 	d.progress.Start()
 	var dst string
 	d.u.tasks.run(func(ctx context.Context) error {
-		ledger, err := workflow.OpenLedger()
-		if err != nil {
-			return err
-		}
-		defer ledger.Close()
-		_, dst, err = batch.NameDeclaration(ctx, ledger, src, dir, n)
+		var err error
+		_, dst, err = workflow.NameDeclaration(ctx, src, dir, n)
 		return err
 	}, func(err error) {
 		d.progress.Stop()
@@ -405,12 +398,7 @@ func (d *declarationStep) copyUnderName() {
 // nextFreeSeq is the sequence number the journal would hand out next for
 // the name's sender, date and environment, skipping those files in dir use.
 func nextFreeSeq(dir string, n batch.Name) (int, error) {
-	l, err := workflow.OpenLedger()
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Peek(n.Sender, n.Date, n.Env, batch.SeqTakenIn(dir, n))
+	return workflow.NextFreeSeq(dir, n)
 }
 
 // parseDay reads a date typed as DD/MM/YYYY (the Belgian way), D/M/YYYY,

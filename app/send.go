@@ -727,12 +727,6 @@ func (f *profileForm) endpoint() (uploader.Endpoint, error) {
 		User:   strings.TrimSpace(f.user.Text),
 		Host:   strings.TrimSpace(f.host.Text),
 	}
-	if ep.Host == "" {
-		ep.Host = uploader.DefaultFTPHost
-		if ep.Scheme == "sftp" {
-			ep.Host = uploader.DefaultSFTPHost
-		}
-	}
 	if t := strings.TrimSpace(f.port.Text); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 65535 {
@@ -747,7 +741,7 @@ func (f *profileForm) endpoint() (uploader.Endpoint, error) {
 		ep.CAFile = f.editing.Endpoint.CAFile
 		ep.DisableEPSV = f.editing.Endpoint.DisableEPSV
 	}
-	return ep, ep.Validate()
+	return workflow.ProfileEndpoint(ep)
 }
 
 // check shows the Chaman rule warnings as the user types (they do not

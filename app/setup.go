@@ -17,6 +17,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/signer"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // The "Set up your account" assistant walks a newcomer through what is
@@ -346,13 +347,13 @@ func (a *setupAssistant) saveProfile() {
 		a.profileResult.SetText(lang.L("setup.profile.nouser"))
 		return
 	}
-	ep := uploader.Endpoint{Scheme: "ftp", User: user, Host: uploader.DefaultFTPHost, Port: uploader.DefaultFTPPort}
+	ep, _ := workflow.ProfileEndpoint(uploader.Endpoint{Scheme: "ftp", User: user})
 	if a.protocol.Selected == "SFTP" {
 		if a.key == nil {
 			a.profileResult.SetText(lang.L("setup.profile.nokey"))
 			return
 		}
-		ep = uploader.Endpoint{Scheme: "sftp", User: user, Host: uploader.DefaultSFTPHost, Port: uploader.DefaultSFTPPort, IdentityFile: a.key.Private}
+		ep, _ = workflow.ProfileEndpoint(uploader.Endpoint{Scheme: "sftp", User: user, IdentityFile: a.key.Private})
 	}
 	name := strings.TrimSpace(a.profileName.Text)
 	warnings, err := uploader.SaveProfile(uploader.Profile{Name: name, Endpoint: ep})

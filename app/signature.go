@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/expeditor-be/expeditor/signer"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // prefP12 remembers the path of the last .p12/.pfx file used (never its
@@ -277,7 +278,7 @@ func (s *signatureStep) scan() {
 		s.setMessage(lang.L("sig.token.found", map[string]any{"N": len(options)}), false)
 		s.keys.SetSelected(options[0])
 		for i, o := range options {
-			if s.found[o].key.Label == signer.EIDSignatureLabel {
+			if def, _ := workflow.DefaultKey(s.found[o].slot.Token); def != "" && s.found[o].key.Label == def {
 				s.keys.SetSelected(options[i])
 			}
 		}
@@ -289,23 +290,7 @@ func (s *signatureStep) scan() {
 // shows only certificates: each signing certificate then stands for the
 // key of the same label (as on the eID card, "Signature").
 func tokenKeys(ti *signer.TokenInfo) []signer.KeyInfo {
-	var keys []signer.KeyInfo
-	labels := map[string]bool{}
-	for _, k := range ti.Keys {
-		if k.Certificate != nil && k.Certificate.CanSign() {
-			keys = append(keys, k)
-			labels[k.Label] = true
-		}
-	}
-	if ti.LoginRequired && !ti.LoggedIn {
-		for i, c := range ti.Certificates {
-			if c.CanSign() && c.Label != "" && !labels[c.Label] && !c.Cert.IsCA {
-				keys = append(keys, signer.KeyInfo{Label: c.Label, Certificate: &ti.Certificates[i]})
-				labels[c.Label] = true
-			}
-		}
-	}
-	return keys
+	return workflow.TokenKeys(ti)
 }
 
 // keyChosen shows the PIN field only when the token needs one, and the

@@ -35,6 +35,14 @@ func init() {
 // reads them out of English text.
 func CheckSet(set batch.Set, signTest bool) (*uploader.Plan, error) {
 	plan, err := uploader.CheckSet(set, signTest)
+	if err != nil {
+		// Only on a failure path: an empty part is the empty-FI rule's.
+		for i := 1; i <= set.Base.Parts; i++ {
+			if e := CheckDeclaration(set.Path(set.FI(i))); errors.Is(e, batch.ErrEmptyDeclaration) {
+				return nil, e
+			}
+		}
+	}
 	switch {
 	case errors.Is(err, uploader.ErrIncomplete):
 		if st, serr := set.State(signTest); serr == nil && len(st.Missing()) > 0 {

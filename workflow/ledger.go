@@ -51,9 +51,10 @@ func (s State) Accepted() bool {
 func (s State) Refused() bool { return s == StateAckRefused || s == StateNotiRefused }
 
 // BlocksResend reports whether sending the set again to the same account
-// would send a name the transfer point has (or may have) already received.
+// would send a name the transfer point has (or may have) already received
+// (a cancelled set's name was received too: its TD followed it).
 func (s State) BlocksResend() bool {
-	return s == StateSent || s == StateGOUncertain || s.Accepted()
+	return s == StateSent || s == StateGOUncertain || s.Accepted() || s == StateCancelled
 }
 
 // noti reports whether s comes from a notification (the processing result),

@@ -78,9 +78,17 @@ func (m *Message) Unwrap() error { return m.Err }
 // Is matches a *Message of the same code, so that errors.Is(err,
 // &Message{Code: MsgBusy}) works.
 func (m *Message) Is(target error) bool {
+	if s, ok := sentinels[m.Code]; ok && target == s {
+		return true
+	}
 	t, ok := target.(*Message)
 	return ok && t.Code == m.Code && t.Args == nil
 }
+
+// sentinels are the errors of other packages a code stands for, so that
+// errors.Is(err, batch.ErrEmptyDeclaration) holds for its message
+// without repeating that error's text as a cause.
+var sentinels = map[Code]error{}
 
 // Msg is a Message with no cause; args alternate name, value.
 func Msg(code Code, args ...string) *Message {
@@ -103,7 +111,7 @@ var StateWords = map[State]string{
 	StateNotiAccepted:  "notified: accepted",
 	StateNotiAnomalies: "notified: accepted with anomalies",
 	StateNotiRefused:   "notified: refused",
-	StateCancelled:     "cancelled",
+	StateCancelled:     "TD sent (cancel asked)",
 }
 
 // Word is the state in English.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 func init() {
@@ -73,7 +74,7 @@ func runInspect(env *cliEnv, args []string) error {
 	} else {
 		row("upload folder", "%s", n.Env.UploadFolder())
 		row("reply folder", "%s", n.Env.ReplyFolder())
-		if n.Env.SignatureRequired(false) {
+		if workflow.SignatureNeeded(n.Env, false) {
 			row("signature", "required: one FS file per part")
 		} else {
 			row("signature", "not needed in this environment (sign --sign-test signs anyway)")

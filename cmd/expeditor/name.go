@@ -64,31 +64,16 @@ func runName(env *cliEnv, args []string) error {
 	}
 
 	// Check every field before a sequence number is used up.
-	n, err := batch.NewFI(*app, *sender, day, 1, e, 1, 1)
-	if err == nil {
-		err = n.CheckDate(now())
-	}
-	if err == nil && *seqFlag != "" {
-		// The parser gives the transfer point's refusal code for a bad number.
-		n, err = batch.ParseName(fmt.Sprintf("FI.%s.%s.%s.%s.%s.1.1", *app, *sender, n.Date, *seqFlag, e))
-	}
+	n, err := workflow.CheckName(workflow.NameFields{App: *app, Sender: *sender, Env: e, Day: day, Seq: *seqFlag}, now())
 	if err != nil {
 		return err
-	}
-	if *seqFlag == "" {
-		n.Seq = ""
 	}
 	if _, known := batch.Applications[*app]; !known {
 		fmt.Fprintf(env.stderr, "expeditor: warning: %s is not an application code Expeditor knows; check it before sending\n", *app)
 	}
-	ledger, err := workflow.OpenLedger()
-	if err != nil {
-		return err
-	}
-	defer ledger.Close()
 	ctx, stop := commandContext()
 	defer stop()
-	_, dst, err := batch.NameDeclaration(ctx, ledger, src, dir, n)
+	_, dst, err := workflow.NameDeclaration(ctx, src, dir, n)
 	var ne *batch.NameError
 	switch {
 	case errors.As(err, &ne) && ne.Code == batch.CodeNameAlreadySent:

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 func init() {
@@ -89,11 +90,12 @@ func runProfileAdd(env *cliEnv, args []string) error {
 	if *ca != "" {
 		ep.CAFile = *ca
 	}
-	if err := ep.Validate(); err != nil {
-		return err
-	}
-	if ep.Scheme == "sftp" && ep.IdentityFile == "" {
+	ep, err = workflow.ProfileEndpoint(ep)
+	switch {
+	case errors.Is(err, workflow.ErrNoIdentity):
 		return usagef("an SFTP profile needs --identity KEY, the private key registered in Chaman")
+	case err != nil:
+		return err
 	}
 	if ep.IdentityFile != "" {
 		if _, err := os.Stat(ep.IdentityFile); err != nil {

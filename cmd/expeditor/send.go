@@ -250,9 +250,9 @@ func runSend(env *cliEnv, args []string) error {
 			continue
 		}
 		seen[set.Key()] = true
-		plan, err := uploader.CheckSet(set, opts.SignTest)
+		plan, err := workflow.CheckSet(set, opts.SignTest)
 		if err != nil {
-			return withHint(err, "nothing was sent")
+			return withHint(checkSetError(err), "nothing was sent")
 		}
 		sets, plans = append(sets, set), append(plans, plan)
 	}
@@ -382,4 +382,14 @@ func (p *progressPrinter) finish() {
 		fmt.Fprintln(p.w)
 	}
 	p.file, p.shown = "", false
+}
+
+// checkSetError is the error of workflow.CheckSet as the command line
+// says it: a coded message's cause, in English already, when it has one.
+func checkSetError(err error) error {
+	var m *workflow.Message
+	if errors.As(err, &m) && m.Err != nil && m.Code != workflow.MsgEmptyDeclaration {
+		return m.Err
+	}
+	return err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/expeditor-be/expeditor/signer"
 	"github.com/expeditor-be/expeditor/uploader"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // "expeditor setup" helps with what a sender registers in Chaman (the
@@ -155,7 +156,10 @@ func offerSFTPProfile(env *cliEnv, key string) error {
 	if name == "" {
 		name = "office"
 	}
-	ep := uploader.Endpoint{Scheme: "sftp", User: user, Host: uploader.DefaultSFTPHost, Port: uploader.DefaultSFTPPort, IdentityFile: key}
+	ep, err := workflow.ProfileEndpoint(uploader.Endpoint{Scheme: "sftp", User: user, IdentityFile: key})
+	if err != nil {
+		return withHint(err, "save it later with: %s", cmd)
+	}
 	warnings, err := uploader.SaveProfile(uploader.Profile{Name: name, Endpoint: ep})
 	if err != nil {
 		return withHint(err, "save it later with: %s", cmd)

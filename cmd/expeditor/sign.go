@@ -54,7 +54,7 @@ func runSign(env *cliEnv, args []string) error {
 		if _, err := os.Stat(p); err != nil {
 			return withHint(fmt.Errorf("cannot read %s: %w", p, unwrapPath(err)), "check the file name and folder")
 		}
-		needsKey = needsKey || n.Env.SignatureRequired(opts.SignTest)
+		needsKey = needsKey || workflow.SignatureNeeded(n.Env, opts.SignTest)
 	}
 	var cred signer.Credential
 	if needsKey {

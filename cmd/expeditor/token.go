@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/expeditor-be/expeditor/signer"
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 func init() {
@@ -238,13 +239,14 @@ func printToken(env *cliEnv, s signer.Slot) {
 			printCert(env, "    other certificate", c)
 		}
 	}
+	def, derr := workflow.DefaultKey(tok)
 	switch {
-	case tok.LoginRequired && !tok.LoggedIn:
+	case workflow.KeysHidden(tok):
 		fmt.Fprintln(w, "    note: the token shows its private keys only after login: set EXPEDITOR_PIN or use --pin-file FILE to list them")
-	case tok.DefaultKey != "":
-		fmt.Fprintf(w, "    signs with: %q\n", tok.DefaultKey)
-	case tok.DefaultErr != nil:
-		fmt.Fprintf(w, "    signs with: no default key: %s\n", tok.DefaultErr)
+	case def != "":
+		fmt.Fprintf(w, "    signs with: %q\n", def)
+	case derr != nil:
+		fmt.Fprintf(w, "    signs with: no default key: %s\n", derr)
 	}
 }
 
