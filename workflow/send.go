@@ -70,20 +70,20 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 		}
 	}
 	opts := req.Options
-	var dialing *uploader.Dialing
-	if req.Transport == nil && !opts.DryRun {
-		// Connect and log in while the set is checked and claimed: the
-		// server takes a while to log in. Given up (in the background)
-		// if the send does not start.
-		dialing = uploader.DialAhead(ctx, req.Endpoint, req.Auth)
-		defer dialing.Close()
-	}
 	if req.Plan == nil {
 		plan, err := CheckSet(req.Set, opts.SignTest)
 		if err != nil {
 			return nil, err
 		}
 		req.Plan = plan
+	}
+	var dialing *uploader.Dialing
+	if req.Transport == nil && !opts.DryRun {
+		// Connect and log in while the ledger is consulted and the set
+		// claimed: the server takes a while to log in. Given up (in the
+		// background) if the send does not start.
+		dialing = uploader.DialAhead(ctx, req.Endpoint, req.Auth)
+		defer dialing.Close()
 	}
 	if opts.ExpectedSHA256 == nil {
 		digests, err := l.PreparedDigests(req.Set)
