@@ -65,11 +65,15 @@ func run(args []string) int {
 	if len(args) == 0 {
 		return runGUI(env)
 	}
-	// The GUI toolkit locks the main goroutine to the main thread from
-	// its package init (windows must be driven from there). A command
-	// does not need it, and with it every wait of the main goroutine
-	// (for the hash, the network) is a handoff between threads: undone.
-	runtime.UnlockOSThread()
+	// The GUI packages lock the main goroutine to the main thread from
+	// their package init (Fyne's GLFW driver and its systray, once each:
+	// windows must be driven from there). A command does not need it, and
+	// with it every wait of the main goroutine (for the hash, the network)
+	// is a handoff between threads: undone, each lock (an unlock too many
+	// does nothing).
+	for range 4 {
+		runtime.UnlockOSThread()
+	}
 	return env.dispatch(args)
 }
 
