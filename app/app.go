@@ -10,12 +10,14 @@ package app
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -100,6 +102,14 @@ type UI struct {
 
 	// The flow's state, kept across language changes.
 	state flowState
+	// What each step shows of the current declaration (messages, files
+	// written, progress of a send), kept across language changes: the
+	// steps are rebuilt in the new language from it.
+	views stepViews
+
+	// settingsDialog is the open settings dialog, rebuilt in the new
+	// language when the language changes.
+	settingsDialog dialog.Dialog
 
 	// The practice point started by this window, if any.
 	practiceMu   sync.Mutex
@@ -107,6 +117,10 @@ type UI struct {
 
 	// profileDialog is the open profile form (tests fill it).
 	profileDialog *profileForm
+
+	// maxPart is the size of the parts a split makes; 0 is the transfer
+	// point's limit (tests split small files).
+	maxPart int64
 }
 
 // flowState is where the user is: which declaration, which credential.
@@ -133,6 +147,38 @@ type flowState struct {
 	sent string
 	// answered: a reply about the current set was fetched.
 	answered bool
+	// naming is the file being named in the declaration step (no set
+	// yet), empty otherwise.
+	naming string
+}
+
+// stepViews is what the steps show of the current declaration.
+type stepViews struct {
+	decl    declView
+	sig     sigView
+	prep    prepView
+	send    sendView
+	replies repliesView
+}
+
+// text is a message kept as the way to word it, so that it follows a
+// change of language; nil shows nothing.
+type text func() string
+
+// show is the message in the current language ("" for none).
+func (t text) show() string {
+	if t == nil {
+		return ""
+	}
+	return t()
+}
+
+// words is a text that is always s (a name, an error already worded).
+func words(s string) text {
+	if s == "" {
+		return nil
+	}
+	return func() string { return s }
 }
 
 // NewUI builds the main window's content.
@@ -141,6 +187,7 @@ func NewUI(a fyne.App, w fyne.Window) *UI {
 	applyLanguage(a.Preferences().String(prefLanguage))
 	u.log.Infof("Expeditor %s started, language %s", Version, language())
 	u.build()
+	u.installKeys() // keys.go
 	return u
 }
 
@@ -204,6 +251,47 @@ func (u *UI) build() {
 	u.root = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), u.status), nil, nil, split)
 	u.window.SetTitle(lang.L("app.title"))
 	u.show(u.current)
+	if u.settingsDialog != nil {
+		// An open settings dialog follows the language too.
+		u.settingsDialog.Hide()
+		u.settingsDialog = nil
+		u.showSettings()
+	}
+}
+
+// page lays a step out: its content scrolls, and its main buttons stay
+// at the bottom, visible whatever the window's size and the language.
+func page(content fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+	bar := container.NewHBox(buttons...)
+	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bar), nil, nil, container.NewVScroll(content))
+}
+
+// relayout lays a page out again at once, after rows were added or
+// removed: a container's own Refresh does not move what follows it, so
+// for one frame new rows would be drawn over the widgets below them.
+func relayout(o fyne.CanvasObject) {
+	if o != nil {
+		o.Refresh()
+	}
+}
+
+// practicing reports whether the flow runs against the practice point:
+// nothing leaves the computer.
+func (u *UI) practicing() bool {
+	return u.state.profile == practiceProfile || u.state.profile == ""
+}
+
+// nextDeclaration starts the flow again for a new declaration: the
+// credential and the profile stay, everything about the last declaration
+// goes.
+func (u *UI) nextDeclaration() {
+	u.log.Infof("next declaration")
+	u.state = flowState{cred: u.state.cred, credLabel: u.state.credLabel, profile: u.state.profile}
+	u.views = stepViews{sig: u.views.sig}
+	u.current = stepDeclaration
+	// Every step rebuilt from the clean state, as for a change of
+	// language (which wires the window's keys again too).
+	u.setLanguage(u.app.Preferences().String(prefLanguage))
 }
 
 // stepTitle is the name of a step in the step list.
@@ -303,9 +391,17 @@ func (u *UI) refreshStatus() {
 // credential. Support asks the user to read it out.
 func (u *UI) statusLine() string {
 	parts := []string{lang.L("status.step", map[string]any{"N": int(u.current) + 1, "Total": int(stepCount), "Name": u.stepTitle(u.current)})}
-	if u.state.set != nil {
-		parts = append(parts, u.state.set.GO().String())
-	} else {
+	switch {
+	case u.state.naming != "":
+		parts = append(parts, lang.L("status.naming", map[string]any{"Name": filepath.Base(u.state.naming)}))
+	case u.state.set != nil:
+		// The name the user works on: the FI (the GO is Expeditor's).
+		name := u.state.set.FI(1).String()
+		if n := u.state.set.Base.Parts; n > 1 {
+			name += " " + plural("status.parts", n, map[string]any{"N": n})
+		}
+		parts = append(parts, name)
+	default:
 		parts = append(parts, lang.L("status.nofile"))
 	}
 	if u.state.credLabel != "" {

@@ -12,7 +12,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -23,6 +22,20 @@ import (
 
 // prefSender remembers the sender number typed in the naming form.
 const prefSender = "sender"
+
+// declView is what the declaration step shows, kept across a change of
+// language: the message about the last file, and the naming form's
+// fields (by code, not by their translated labels).
+type declView struct {
+	message text
+	form    *declForm
+}
+
+// declForm are the naming form's fields.
+type declForm struct {
+	app, sender, date, seq string
+	env                    batch.Environment
+}
 
 // declarationStep is step 1: choose the declaration file. A conforming FI
 // name is explained field by field; any other file gets the naming form.
@@ -72,7 +85,8 @@ func newDeclarationStep(u *UI) *declarationStep {
 	d.splitCheck.Hide()
 	d.nextButton = widget.NewButtonWithIcon(lang.L("decl.next"), theme.NavigateNextIcon(), func() { u.goTo(stepSignature) })
 	d.nextButton.Importance = widget.HighImportance
-	d.detailsBox = container.NewVBox(widget.NewSeparator(), d.details, d.sizeLabel, d.splitCheck, container.NewHBox(d.nextButton))
+	d.nextButton.Hide()
+	d.detailsBox = container.NewVBox(widget.NewSeparator(), d.details, d.sizeLabel, d.splitCheck)
 	d.detailsBox.Hide()
 
 	// The naming form.
@@ -97,7 +111,7 @@ func newDeclarationStep(u *UI) *declarationStep {
 	d.envHelp = widget.NewLabel("")
 	d.envHelp.Wrapping = fyne.TextWrapWord
 	d.envRadio = widget.NewRadioGroup([]string{envLabel(batch.Production), envLabel(batch.Test), envLabel(batch.Simulation)}, func(string) {
-		d.envHelp.SetText(envDescription(d.selectedEnv()))
+		d.envHelp.SetText(u.envDescription(d.selectedEnv()))
 		d.updatePreview(true)
 	})
 	d.envRadio.Required = true
@@ -106,6 +120,7 @@ func newDeclarationStep(u *UI) *declarationStep {
 	d.preview.Wrapping = fyne.TextWrapWord
 	d.nameButton = widget.NewButtonWithIcon(lang.L("decl.form.copy"), theme.DocumentSaveIcon(), d.copyUnderName)
 	d.nameButton.Importance = widget.HighImportance
+	d.nameButton.Hide()
 	d.progress = widget.NewProgressBarInfinite()
 	d.progress.Stop()
 	d.progress.Hide()
@@ -120,83 +135,132 @@ func newDeclarationStep(u *UI) *declarationStep {
 	form.Items[3].HintText = lang.L("decl.form.seq.hint")
 	d.formBox = container.NewVBox(widget.NewSeparator(),
 		widget.NewLabelWithStyle(lang.L("decl.form.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		d.sourceLabel, form, d.preview, container.NewHBox(d.nameButton), d.progress)
+		d.sourceLabel, form, d.preview, d.progress)
 	d.formBox.Hide()
 
 	intro := widget.NewLabel(lang.L("decl.intro"))
 	intro.Wrapping = fyne.TextWrapWord
-	d.content = container.NewVScroll(container.NewVBox(
+	d.content = page(container.NewVBox(
 		heading(lang.L("step.declaration")),
 		intro,
 		container.NewHBox(d.openButton),
 		d.message,
 		d.detailsBox,
 		d.formBox,
-	))
-	if u.state.set != nil {
+	), d.nameButton, d.nextButton)
+	// Back after a change of language: the same file, the same fields.
+	switch {
+	case u.state.naming != "":
+		kept := u.views.decl.form
+		d.showForm(u.state.naming)
+		if kept != nil {
+			d.setForm(*kept)
+		}
+	case u.state.set != nil:
 		d.showSet(*u.state.set)
 	}
+	d.message.SetText(u.views.decl.message.show())
 	return d
+}
+
+// keepForm remembers the naming form's fields, for a change of language.
+func (d *declarationStep) keepForm() {
+	if d.u.state.naming == "" {
+		return
+	}
+	d.u.views.decl.form = &declForm{app: d.selectedApp(), sender: d.senderEntry.Text, date: d.dateEntry.Text, seq: d.seqEntry.Text, env: d.selectedEnv()}
+}
+
+// setForm fills the naming form with fields kept.
+func (d *declarationStep) setForm(f declForm) {
+	if f.app != "" {
+		d.appSelect.SetSelected(appOption(f.app))
+	}
+	d.senderEntry.SetText(f.sender)
+	d.dateEntry.SetText(f.date)
+	d.envRadio.SetSelected(envLabel(f.env))
+	d.seqEntry.SetText(f.seq)
 }
 
 // browse opens the file dialog.
 func (d *declarationStep) browse() {
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		d.open(path)
-	}, d.u.window)
-	fd.Show()
+	d.u.openFile(fileDeclaration, d.open) // filedialog.go
 }
 
 // open takes a file chosen, dropped or re-opened from the history.
 func (d *declarationStep) open(path string) {
 	d.u.log.Infof("declaration opened: %s", path)
+	defer relayout(d.content)
 	d.detailsBox.Hide()
 	d.formBox.Hide()
+	d.nextButton.Hide()
+	d.nameButton.Hide()
+	// Another file: nothing of the last declaration stays on screen, and
+	// none of it is the current declaration any more.
+	d.u.state.naming = ""
+	d.u.views.decl.form = nil
+	if cur := d.u.state.set; cur == nil || filepath.Dir(path) != cur.Dir {
+		d.u.clearSet()
+	} else if set, err := batch.SetOf(path); err != nil || set.Key() != cur.Key() {
+		d.u.clearSet()
+	}
 	info, err := os.Stat(path)
 	if err != nil || !info.Mode().IsRegular() {
-		d.setMessage(lang.L("decl.err.notfile", map[string]any{"Path": path}))
+		d.setText(func() string { return lang.L("decl.err.notfile", map[string]any{"Path": path}) })
 		return
 	}
 	base := filepath.Base(path)
 	n, err := batch.ParseName(base)
 	switch {
 	case err == nil && n.IsReply():
-		d.setMessage(lang.L("decl.reply", map[string]any{"Name": base}))
+		d.setText(func() string { return lang.L("decl.reply", map[string]any{"Name": base}) })
 		return
 	case err == nil:
 		set, err := batch.SetOf(path)
 		if err != nil {
-			d.setMessage(explain(err))
+			d.setText(func() string { return explain(err) })
 			return
 		}
 		fi := set.Path(set.FI(1))
 		if _, err := os.Stat(fi); err != nil {
-			d.setMessage(lang.L("decl.err.fimissing", map[string]any{"Name": set.FI(1).String()}))
+			d.setText(func() string { return lang.L("decl.err.fimissing", map[string]any{"Name": set.FI(1).String()}) })
 			return
 		}
 		d.u.selectSet(set)
-		d.setMessage(lang.L("decl.named", map[string]any{"Name": set.FI(1).String()}))
+		d.setText(func() string { return lang.L("decl.named", map[string]any{"Name": set.FI(1).String()}) })
 		d.showSet(set)
 		return
 	}
 	// Any other file: the naming form. A name that tries to be an FI name
 	// but breaks a rule says which rule.
-	msg := lang.L("decl.unnamed", map[string]any{"Name": base})
+	msg := func() string { return lang.L("decl.unnamed", map[string]any{"Name": base}) }
 	var ne *batch.NameError
 	if strings.HasPrefix(base, "FI.") && errors.As(err, &ne) {
-		msg = lang.L("decl.badname", map[string]any{"Name": base, "Reason": explainNameError(ne)})
+		msg = func() string {
+			return lang.L("decl.badname", map[string]any{"Name": base, "Reason": explainNameError(ne)})
+		}
 	}
 	if errors.Is(workflow.CheckDeclaration(path), batch.ErrEmptyDeclaration) {
-		d.setMessage(lang.L("decl.err.empty", map[string]any{"Name": base}))
+		d.setText(func() string { return lang.L("decl.err.empty", map[string]any{"Name": base}) })
 		return
 	}
-	d.setMessage(msg)
+	d.u.state.naming = path
+	d.u.refreshStatus()
+	d.setText(msg)
 	d.showForm(path)
+}
+
+// clearSet forgets the current declaration (another file is being
+// opened): the steps' results about it go with it.
+func (u *UI) clearSet() {
+	if u.state.set == nil && u.state.fi == "" {
+		u.refreshStatus()
+		return
+	}
+	u.state.set, u.state.fi, u.state.size, u.state.split = nil, "", 0, false
+	u.state.prepared, u.state.sent, u.state.answered, u.state.convertCRLF = false, "", false, false
+	u.views.prep, u.views.send, u.views.replies = prepView{}, sendView{cancel: u.views.send.cancel}, repliesView{}
+	u.refreshStatus()
 }
 
 // selectSet makes set the declaration of the flow.
@@ -213,7 +277,9 @@ func (u *UI) selectSet(set batch.Set) {
 		u.state.sent = ""
 		u.state.answered = false
 		u.state.convertCRLF = false
+		u.views.prep, u.views.send, u.views.replies = prepView{}, sendView{cancel: u.views.send.cancel}, repliesView{}
 	}
+	u.state.naming = ""
 	u.state.set = &set
 	u.state.fi = set.Path(set.FI(1))
 	u.state.size = size
@@ -242,12 +308,12 @@ func (d *declarationStep) showSet(set batch.Set) {
 	}
 	add(lang.L("decl.field.date"), date)
 	add(lang.L("decl.field.seq"), lang.L("decl.field.seq.value", map[string]any{"Seq": n.Seq}))
-	add(lang.L("decl.field.env"), envLabel(n.Env)+" — "+envDescription(n.Env))
+	add(lang.L("decl.field.env"), envLabel(n.Env)+" — "+d.u.envDescription(n.Env))
 	add(lang.L("decl.field.parts"), lang.L("decl.field.parts.value", map[string]any{"Parts": n.Parts}))
 	d.details.Refresh()
 
 	size := d.u.state.size
-	d.sizeLabel.SetText(lang.L("decl.size", map[string]any{"Size": humanSize(size), "Parts": n.Parts}))
+	d.sizeLabel.SetText(plural("decl.size", n.Parts, map[string]any{"Size": humanSize(size), "Parts": n.Parts}))
 	if size > batch.MaxPartSize && n.Parts == 1 {
 		d.splitCheck.SetChecked(d.u.state.split)
 		d.splitCheck.Show()
@@ -256,7 +322,10 @@ func (d *declarationStep) showSet(set batch.Set) {
 		d.splitCheck.Hide()
 	}
 	d.formBox.Hide()
+	d.nameButton.Hide()
 	d.detailsBox.Show()
+	d.nextButton.Show()
+	relayout(d.content)
 }
 
 // showForm opens the naming form for a file without a conforming name.
@@ -272,11 +341,22 @@ func (d *declarationStep) showForm(path string) {
 		d.sourceLabel.SetText(d.sourceLabel.Text + "\n" + lang.L("decl.toolarge"))
 	}
 	d.detailsBox.Hide()
+	d.nextButton.Hide()
 	d.formBox.Show()
+	d.nameButton.Show()
 	d.updatePreview(true)
+	relayout(d.content)
 }
 
-func (d *declarationStep) setMessage(s string) { d.message.SetText(s) }
+// setMessage shows a message already worded (it stays as it is when the
+// language changes); setText one worded when shown.
+func (d *declarationStep) setMessage(s string) { d.setText(words(s)) }
+
+func (d *declarationStep) setText(t text) {
+	d.u.views.decl.message = t
+	d.message.SetText(t.show())
+	relayout(d.content)
+}
 
 // selectedApp is the application code chosen in the form.
 func (d *declarationStep) selectedApp() string {
@@ -319,6 +399,7 @@ func (d *declarationStep) updatePreview(fillSeq bool) {
 	if d.preview == nil || d.nameButton == nil {
 		return // still building the form
 	}
+	defer d.keepForm()
 	if fillSeq {
 		if n, err := d.formName(1); err == nil {
 			if seq, err := nextFreeSeq(filepath.Dir(d.source), n); err == nil {
@@ -391,7 +472,9 @@ func (d *declarationStep) copyUnderName() {
 		}
 		d.u.log.Infof("copied %s to %s", src, dst)
 		d.open(dst)
-		d.setMessage(lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": dir}))
+		d.setText(func() string {
+			return lang.L("decl.form.done", map[string]any{"Name": n.String(), "Folder": shortPath(dir)})
+		})
 	})
 }
 
@@ -462,6 +545,19 @@ func envLabel(e batch.Environment) string {
 	default:
 		return lang.L("env.S")
 	}
+}
+
+// envDescription says what an environment is for; in the practice flow,
+// whatever the environment, that nothing leaves the computer.
+func (u *UI) envDescription(e batch.Environment) string {
+	switch {
+	case u.practicing() && e == batch.Production:
+		// Never "legal effect" in a practice run.
+		return lang.L("env.practice.desc")
+	case u.practicing():
+		return envDescription(e) + " " + lang.L("env.practice.desc")
+	}
+	return envDescription(e)
 }
 
 // envDescription says what an environment is for.

@@ -125,7 +125,7 @@ func TestOpenConformingName(t *testing.T) {
 			t.Errorf("explanation lacks %q:\n%s", want, all)
 		}
 	}
-	if !strings.Contains(u.status.Text, "GO.DMFA.006400") {
+	if !strings.Contains(u.status.Text, "FI.DMFA.006400") {
 		t.Errorf("status line %q should name the set", u.status.Text)
 	}
 

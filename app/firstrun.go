@@ -56,6 +56,7 @@ func (u *UI) tryPractice() {
 	u.state.profile = practiceProfile
 	u.app.Preferences().SetString(prefProfile, practiceProfile)
 	u.send.loadProfiles()
+	u.app.Preferences().SetBool(prefWelcomed, true)
 	home, err := batch.Home()
 	if err != nil {
 		u.decl.setMessage(explain(err))
@@ -75,7 +76,7 @@ func (u *UI) tryPractice() {
 		u.decl.senderEntry.SetText("123456")
 	}
 	u.decl.envRadio.SetSelected(envLabel(batch.Production))
-	u.decl.setMessage(lang.L("welcome.sample"))
+	u.decl.setText(func() string { return lang.L("welcome.sample") })
 	u.makeDemoCert()
 }
 

@@ -111,7 +111,7 @@ func TestWholeFlowAgainstPracticePoint(t *testing.T) {
 	if u.state.sent != set.Key() {
 		t.Fatalf("not sent: %q", u.send.message.Text)
 	}
-	for _, want := range []string{"IN", filepath.Base(fi), set.FS(1).String(), set.GO().String()} {
+	for _, want := range []string{"practice", filepath.Base(fi), set.FS(1).String(), set.GO().String()} {
 		if !strings.Contains(u.send.message.Text, want) {
 			t.Errorf("send result %q should name %s", u.send.message.Text, want)
 		}
@@ -163,7 +163,7 @@ func TestWholeFlowAgainstPracticePoint(t *testing.T) {
 	u.state = flowState{profile: practiceProfile}
 	u.hist.list.Select(0)
 	u.tasks.wait()
-	if !strings.Contains(u.hist.timeline.Text, "sent, waiting for the reply") || !strings.Contains(u.hist.timeline.Text, "Accepted (acknowledgement)") {
+	if !strings.Contains(u.hist.timeline.Text, "Sent, waiting for the reply") || !strings.Contains(u.hist.timeline.Text, "Accepted (acknowledgement)") {
 		t.Errorf("timeline:\n%s", u.hist.timeline.Text)
 	}
 	test.Tap(u.hist.reopenButton)
@@ -239,7 +239,7 @@ func TestCancelDuringUpload(t *testing.T) {
 	u.send.onProgress = func(file string, done, total int64) {
 		if !cancelled && strings.HasPrefix(file, "FS.") {
 			cancelled = true
-			u.send.cancel()
+			u.views.send.cancel()
 		}
 	}
 	test.Tap(u.send.sendButton)
@@ -250,7 +250,7 @@ func TestCancelDuringUpload(t *testing.T) {
 	if u.state.sent != "" {
 		t.Error("a cancelled send counts as sent")
 	}
-	if !strings.Contains(u.send.message.Text, "Cancelled") || !strings.Contains(u.send.message.Text, "No GO file was sent") {
+	if !strings.Contains(u.send.message.Text, "Cancelled") || !strings.Contains(u.send.message.Text, "complete was not sent") {
 		t.Errorf("message = %q", u.send.message.Text)
 	}
 	root, err := practice.DefaultRoot()

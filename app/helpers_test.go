@@ -87,6 +87,10 @@ func rendered(c *fyne.Container) string {
 			for _, c := range w.Objects {
 				walk(c)
 			}
+		case *widget.Accordion: // Details, closed or open
+			for _, it := range w.Items {
+				walk(it.Detail)
+			}
 		}
 	}
 	walk(c)

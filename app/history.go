@@ -29,6 +29,8 @@ type historyStep struct {
 	reopenButton *widget.Button
 	message      *widget.Label
 	timeline     *widget.Label
+	// folder is where the selected set's files are, cut in the middle.
+	folder *pathLabel
 }
 
 // historyLimit is how many declarations the History shows, newest first.
@@ -38,29 +40,15 @@ func newHistoryStep(u *UI) *historyStep {
 	h := &historyStep{u: u, selected: -1}
 	h.list = widget.NewList(
 		func() int { return len(h.entries) },
-		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, widget.NewIcon(theme.QuestionIcon()), nil, widget.NewLabel("history entry placeholder"))
-		},
+		newHistoryRow,
 		func(id widget.ListItemID, o fyne.CanvasObject) {
-			row := o.(*fyne.Container)
-			var label *widget.Label
-			var icon *widget.Icon
-			for _, obj := range row.Objects {
-				switch w := obj.(type) {
-				case *widget.Label:
-					label = w
-				case *widget.Icon:
-					icon = w
-				}
-			}
-			e := h.entries[id]
-			label.SetText(historyLine(e))
-			icon.SetResource(historyIcon(e))
+			setHistoryRow(o, h.entries[id])
 		},
 	)
 	h.list.OnSelected = func(id widget.ListItemID) {
 		h.selected = id
 		h.reopenButton.Enable()
+		h.folder.SetText(h.entries[id].Dir)
 		h.showTimeline(h.entries[id])
 	}
 	h.reopenButton = widget.NewButtonWithIcon(lang.L("history.reopen"), theme.FolderOpenIcon(), h.reopen)
@@ -69,9 +57,12 @@ func newHistoryStep(u *UI) *historyStep {
 	h.message.Wrapping = fyne.TextWrapWord
 	h.timeline = widget.NewLabel("")
 	h.timeline.Wrapping = fyne.TextWrapWord
+	h.folder = newPathLabel("")
 	top := container.NewVBox(heading(lang.L("step.history")), container.NewHBox(h.reopenButton), h.message)
-	// The list above, the selected set's timeline below it.
-	split := container.NewVSplit(h.list, container.NewVScroll(h.timeline))
+	// The list above, the selected set's folder and timeline below it.
+	below := container.NewBorder(container.NewBorder(nil, nil, widget.NewIcon(theme.FolderIcon()), nil, h.folder), nil, nil, nil,
+		container.NewVScroll(h.timeline))
+	split := container.NewVSplit(h.list, below)
 	split.SetOffset(0.6)
 	h.content = container.NewBorder(top, nil, nil, nil, split)
 	return h
@@ -98,6 +89,7 @@ func (h *historyStep) refresh() {
 		h.list.UnselectAll()
 		h.reopenButton.Disable()
 		h.timeline.SetText("")
+		h.folder.SetText("")
 		if len(entries) == 0 && err == nil {
 			h.message.SetText(lang.L("history.empty"))
 		} else if err == nil {
@@ -112,18 +104,52 @@ func stateText(s workflow.State) string {
 	return lang.L("state." + string(s))
 }
 
+// A history row is the set's icon, its date, name and account (cut with
+// an ellipsis when the window is narrow) and its status on the right,
+// which keeps its room whatever the width.
+func newHistoryRow() fyne.CanvasObject {
+	what := widget.NewLabel("history entry placeholder")
+	what.Truncation = fyne.TextTruncateEllipsis
+	status := widget.NewLabel("status")
+	status.TextStyle.Bold = true
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.QuestionIcon()), status, what)
+}
+
+// setHistoryRow shows a record in a row made by newHistoryRow.
+func setHistoryRow(o fyne.CanvasObject, e workflow.Record) {
+	row := o.(*fyne.Container)
+	// Border keeps the centre first, then the icon (left), then the status (right).
+	what, icon, status := row.Objects[0].(*widget.Label), row.Objects[1].(*widget.Icon), row.Objects[2].(*widget.Label)
+	what.SetText(historyWhat(e))
+	status.SetText(historyStatus(e))
+	icon.SetResource(historyIcon(e))
+	// A list re-uses a row at the same size: lay it out again for the
+	// status's new width.
+	row.Refresh()
+}
+
 // historyLine is one declaration set for one account, with its state and
 // the codes of its last reply (refusals included).
 func historyLine(e workflow.Record) string {
-	status := stateText(e.State)
-	if len(e.Codes) > 0 {
-		status += " (" + strings.Join(e.Codes, ", ") + ")"
-	}
+	return historyWhat(e) + "  ·  " + historyStatus(e)
+}
+
+// historyWhat is when, which set, to which account.
+func historyWhat(e workflow.Record) string {
 	account := e.Account
 	if account == "" {
 		account = "-"
 	}
-	return e.Updated.Local().Format("02/01/2006 15:04") + "  " + e.Set + "  →  " + account + "  ·  " + status
+	return e.Updated.Local().Format("02/01/2006 15:04") + "  " + e.Set + "  →  " + account
+}
+
+// historyStatus is the set's state and the codes of its last reply.
+func historyStatus(e workflow.Record) string {
+	status := stateText(e.State)
+	if len(e.Codes) > 0 {
+		status += " (" + strings.Join(e.Codes, ", ") + ")"
+	}
+	return status
 }
 
 func historyIcon(e workflow.Record) fyne.Resource {
@@ -190,7 +216,7 @@ func (h *historyStep) reopen() {
 	set := batch.Set{Dir: dir, Base: n.With(batch.FI).WithPart(0)}
 	fi := set.Path(set.FI(1))
 	if _, err := os.Stat(fi); err != nil {
-		h.message.SetText(lang.L("history.missing", map[string]any{"Name": filepath.Base(fi), "Folder": dir}))
+		h.message.SetText(lang.L("history.missing", map[string]any{"Name": filepath.Base(fi), "Folder": shortPath(dir)}))
 		return
 	}
 	h.u.goTo(stepDeclaration)

@@ -15,22 +15,54 @@ import (
 	"github.com/expeditor-be/expeditor/workflow"
 )
 
-// loadLang reads one embedded translation file.
+// loadLang reads one embedded translation file. A plural message (see
+// plural in i18n.go) is its "one" and "other" forms, one per line.
 func loadLang(t *testing.T, code string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for k, v := range loadLangForms(t, code) {
+		if len(v) == 1 {
+			m[k] = v[""]
+			continue
+		}
+		m[k] = v["one"] + "\n" + v["other"]
+	}
+	return m
+}
+
+// loadLangForms reads one embedded translation file: each message's
+// forms, "" for a message without plural forms.
+func loadLangForms(t *testing.T, code string) map[string]map[string]string {
 	t.Helper()
 	data, err := assets.Lang.ReadFile("lang/" + code + ".json")
 	if err != nil {
 		t.Fatalf("%s.json: %v", code, err)
 	}
-	m := map[string]string{}
-	if err := json.Unmarshal(data, &m); err != nil {
+	raw := map[string]json.RawMessage{}
+	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatalf("%s.json: %v", code, err)
+	}
+	m := map[string]map[string]string{}
+	for k, r := range raw {
+		var s string
+		if err := json.Unmarshal(r, &s); err == nil {
+			m[k] = map[string]string{"": s}
+			continue
+		}
+		forms := map[string]string{}
+		if err := json.Unmarshal(r, &forms); err != nil {
+			t.Fatalf("%s.json: %s is neither a text nor plural forms: %v", code, k, err)
+		}
+		if len(forms) != 2 || forms["one"] == "" || forms["other"] == "" {
+			t.Errorf("%s.json: the plural message %s has forms other than \"one\" and \"other\"", code, k)
+		}
+		m[k] = forms
 	}
 	return m
 }
 
 var (
-	keyInCode   = regexp.MustCompile(`lang\.[LX]\(\s*"([^"]+)"\s*[,)]`)
+	keyInCode   = regexp.MustCompile(`(?:lang\.(?:[LX]|LocalizePlural)|plural)\(\s*"([^"]+)"\s*[,)]`)
 	placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 )
 

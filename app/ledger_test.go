@@ -124,7 +124,7 @@ func TestHistoryRowsFromLedger(t *testing.T) {
 	u.hist.list.Select(0)
 	u.tasks.wait()
 	tl := u.hist.timeline.Text
-	if !strings.Contains(tl, "sent, waiting for the reply") || !strings.Contains(tl, "Refused (acknowledgement) (ACRF-125, ACRF-122)  FO.ACRF.999999.20261121.00003.R") {
+	if !strings.Contains(tl, "Sent, waiting for the reply") || !strings.Contains(tl, "Refused (acknowledgement) (ACRF-125, ACRF-122)  FO.ACRF.999999.20261121.00003.R") {
 		t.Errorf("timeline:\n%s", tl)
 	}
 	// The refused set's folder is gone: re-opening says so.

@@ -303,7 +303,8 @@ func findingText(f signer.Finding) string {
 	case "expired":
 		return lang.L("cert.expired", data)
 	case "expiring-soon":
-		return lang.L("cert.expiring-soon", data)
+		days, _ := strconv.Atoi(f.Args["Days"])
+		return plural("cert.expiring-soon", days, data)
 	case "self-signed":
 		return lang.L("cert.self-signed", data)
 	}

@@ -84,16 +84,16 @@ func TestExplainTranslated(t *testing.T) {
 		{"not text-mode safe", fmt.Errorf("%s: %w: LF", testFI, signer.ErrNotTextModeSafe), "CRLF"},
 		{"already on server", uploader.ErrAlreadyOnServer, ""},
 		{"send stopped", &uploader.SendError{Set: "GO.x", Folder: "IN", OnServer: []string{testFI, testFS}, Err: uploader.ErrLogin}, testFS},
-		{"send stopped, nothing there", &uploader.SendError{Set: "GO.x", Folder: "IN", Err: errors.New("connection reset")}, "IN"},
+		{"send stopped, nothing there", &uploader.SendError{Set: "GO.x", Folder: "IN", Err: errors.New("connection reset")}, "connection reset"},
 		{"send cancelled", &uploader.SendError{Set: "GO.x", Folder: "IN", OnServer: []string{testFI}, Err: context.Canceled}, testFI},
-		{"GO uncertain", &uploader.SendError{Set: "GO.x", Folder: "IN", GOUncertain: true, Err: uploader.ErrTLS}, "GO"},
+		{"GO uncertain", &uploader.SendError{Set: "GO.x", Folder: "IN", GOUncertain: true, Err: uploader.ErrTLS}, "Réponses"},
 		{"incomplete", &workflow.Message{Code: workflow.MsgIncomplete, Args: map[string]string{"missing": testFS}, Err: uploader.ErrIncomplete}, testFS},
 		{"incomplete, no name", uploader.ErrIncomplete, ""},
 		{"bad signature", &workflow.Message{Code: workflow.MsgBadSignature, Args: map[string]string{"fs": testFS, "fi": testFI}, Err: uploader.ErrBadSignature}, testFS},
 		{"already sent", workflow.Msg(workflow.MsgAlreadySent, "set", "GO.x", "account", "u@h", "state", "ack-accepted", "when", "2026-11-21 10:00"), "u@h"},
 		{"being sent", workflow.Msg(workflow.MsgBusy, "set", "GO.x", "account", "u@h", "since", "2026-11-21 10:00"), "u@h"},
 		{"GO uncertain (ledger)", workflow.Msg(workflow.MsgGOUncertain, "set", "GO.x", "account", "u@h"), "GO.x"},
-		{"no identity", workflow.ErrNoIdentity, "Chaman"},
+		{"no identity", workflow.ErrNoIdentity, "service d'enregistrement"},
 		{"no keychain", uploader.ErrNoKeychain, ""},
 		{"no password", uploader.ErrNoPassword, ""},
 		{"no profile", fmt.Errorf("office: %w", uploader.ErrNoProfile), ""},
@@ -103,7 +103,7 @@ func TestExplainTranslated(t *testing.T) {
 		{"key passphrase", uploader.ErrKeyPassphrase, ""},
 		{"folder missing", uploader.ErrFolderMissing, ""},
 		{"TLS", uploader.ErrTLS, ""},
-		{"TLS required", fmt.Errorf("%w: 550 SSL/TLS required", uploader.ErrTLSRequired), "ftps://"},
+		{"TLS required", fmt.Errorf("%w: 550 SSL/TLS required", uploader.ErrTLSRequired), "ftps"},
 		{"refused", fmt.Errorf("store: %w", uploader.ErrRefused), ""},
 		{"endpoint", fmt.Errorf("%w: no host", uploader.ErrEndpoint), ""},
 		{"fetch incomplete", uploader.ErrFetchIncomplete, ""},
@@ -202,7 +202,7 @@ func TestCertificateFindingsTranslated(t *testing.T) {
 	}
 	if got := inLanguage(t, "fr", func() string {
 		return findingText(signer.Finding{Code: "key-unsupported", Args: map[string]string{"Key": "Ed25519"}})
-	}); !strings.Contains(got, "Ed25519") || strings.Contains(got, "{{") {
+	}); !strings.Contains(got, "Détails") || strings.Contains(got, "Ed25519") || strings.Contains(got, "{{") {
 		t.Errorf("key-unsupported: %q", got)
 	}
 }
@@ -314,7 +314,9 @@ func TestWrongPasswordFrench(t *testing.T) {
 		t.Fatalf("no credential: %q", u.sig.message.Text)
 	}
 	check := rendered(u.sig.findings)
-	for _, want := range []string{"Titulaire : CN=Marie Dupont", "Valable du ", "auto-signé"} {
+	// The holder's name and "valid until" in plain words; the full subject
+	// and the validity dates are under Details.
+	for _, want := range []string{"Titulaire : Marie Dupont", "Valable jusqu'au ", "auto-signé", "Titulaire : CN=Marie Dupont", "Valable du "} {
 		if !strings.Contains(check, want) {
 			t.Errorf("the certificate check lacks %q:\n%s", want, check)
 		}

@@ -25,6 +25,14 @@ const prefDeleteReplies = "deleteReplies"
 // maxRepliesShown is how many kept replies the step lists.
 const maxRepliesShown = 50
 
+// repliesView is what the replies step shows, kept across a change of
+// language: its message and the outcome of the current declaration.
+type repliesView struct {
+	message text
+	outcome *finishOutcome
+	all     bool // the replies about other declarations are listed too
+}
+
 // repliesStep is step 5: fetch the replies, keep them, optionally delete
 // them from the server, and explain each one.
 type repliesStep struct {
@@ -37,6 +45,15 @@ type repliesStep struct {
 	busy         *widget.ProgressBarInfinite
 	message      *widget.Label
 	list         *fyne.Container
+	// The finish: the outcome of the current declaration, and the way
+	// to the next one.
+	finish     *fyne.Container
+	intro      *widget.Label
+	nextButton *widget.Button
+	// allCheck shows the replies about other declarations too (only
+	// the current declaration's are listed while there is one).
+	allCheck *widget.Check
+	kept     []keptReply
 	// cards are the replies shown, newest first (tests read them).
 	cards []replyCard
 }
@@ -64,19 +81,61 @@ func newRepliesStep(u *UI) *repliesStep {
 	r.message = widget.NewLabel("")
 	r.message.Wrapping = fyne.TextWrapWord
 	r.list = container.NewVBox()
-	intro := widget.NewLabel(lang.L("replies.intro"))
-	intro.Wrapping = fyne.TextWrapWord
-	r.content = container.NewVScroll(container.NewVBox(
+	r.intro = widget.NewLabel(lang.L("replies.intro"))
+	r.intro.Wrapping = fyne.TextWrapWord
+	r.finish = container.NewVBox()
+	r.allCheck = widget.NewCheck(lang.L("replies.all"), func(on bool) {
+		u.views.replies.all = on
+		r.showKept(r.kept)
+	})
+	r.allCheck.SetChecked(u.views.replies.all)
+	r.nextButton = widget.NewButtonWithIcon(lang.L("finish.next"), theme.ContentAddIcon(), u.nextDeclaration)
+	r.nextButton.Importance = widget.HighImportance
+	r.content = page(container.NewVBox(
 		heading(lang.L("step.replies")),
-		intro,
+		r.finish,
+		r.intro,
 		r.profileLabel,
 		r.deleteCheck,
-		container.NewHBox(r.fetchButton),
 		r.busy,
 		r.message,
+		r.allCheck,
 		r.list,
-	))
+	), r.fetchButton, r.nextButton)
+	r.message.SetText(u.views.replies.message.show())
+	r.showOutcome()
 	return r
+}
+
+// showOutcome shows the finish when the current declaration has its
+// answer: the outcome first, the way to the next declaration as the main
+// button; the replies in detail stay below.
+func (r *repliesStep) showOutcome() {
+	o := r.u.views.replies.outcome
+	if o != nil && (r.u.state.set == nil || o.set != r.u.state.set.Key()) {
+		o = nil
+	}
+	r.finish.Objects = nil
+	if o == nil {
+		r.finish.Hide()
+		r.intro.Show()
+		r.nextButton.Hide()
+		r.fetchButton.Importance = widget.HighImportance
+	} else {
+		r.finish.Add(finishPage(o))
+		r.finish.Show()
+		r.intro.Hide()
+		r.nextButton.Show()
+		r.fetchButton.Importance = widget.MediumImportance
+	}
+	r.fetchButton.Refresh()
+	relayout(r.content)
+}
+
+// setText shows a message, worded when shown.
+func (r *repliesStep) setText(t text) {
+	r.u.views.replies.message = t
+	r.message.SetText(t.show())
 }
 
 // loadProfiles follows a change of profile made in the send step.
@@ -99,11 +158,14 @@ func (r *repliesStep) fetch() {
 	r.fetchButton.Disable()
 	r.busy.Show()
 	r.busy.Start()
-	r.message.SetText(lang.L("replies.fetching"))
+	r.setText(func() string { return lang.L("replies.fetching") })
 	var got []workflow.Reply
 	var kept []keptReply
 	var dir, account string
+	var outcome *finishOutcome
 	profile := u.state.profile
+	set := u.state.set
+	practicing := u.practicing()
 	u.tasks.run(func(ctx context.Context) error {
 		// Each account's replies are kept in its own folder (each account
 		// numbers its replies itself, so two accounts' replies share names).
@@ -112,7 +174,12 @@ func (r *repliesStep) fetch() {
 		if dir, err = workflow.RepliesDir(account); err != nil {
 			return err
 		}
-		defer func() { kept, _ = loadKept(dir, account) }() // what is kept, even after a failure
+		defer func() { // what is kept, even after a failure
+			kept, _ = loadKept(dir, account)
+			if set != nil {
+				outcome, _ = outcomeOf(account, *set, kept, practicing)
+			}
+		}()
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err
@@ -136,6 +203,7 @@ func (r *repliesStep) fetch() {
 		got, err = l.FetchReplies(ctx, t, account, uploader.FetchOptions{Dir: dir, Delete: del, SkipMissingFolders: true, Account: uploader.ReplyAccount(c.ep)})
 		return err
 	}, func(err error) {
+		r := u.replies // the step as shown now (the language may have changed)
 		r.busy.Stop()
 		r.busy.Hide()
 		r.fetchButton.Enable()
@@ -147,17 +215,21 @@ func (r *repliesStep) fetch() {
 		}
 		if err != nil {
 			u.log.Errorf("fetching replies: %v", err)
-			r.message.SetText(lang.L("replies.failed", map[string]any{"Error": connectionMessage(err), "N": n}))
+			r.setText(func() string {
+				return plural("replies.failed", n, map[string]any{"Error": connectionMessage(err), "N": n})
+			})
 		} else {
 			u.log.Infof("fetched %d new replies into %s", n, dir)
 			if n == 0 {
-				r.message.SetText(lang.L("replies.none"))
+				r.setText(func() string { return lang.L("replies.none") })
 			} else {
-				r.message.SetText(lang.L("replies.fetched", map[string]any{"N": n, "Folder": dir}))
+				r.setText(func() string { return plural("replies.fetched", n, map[string]any{"N": n, "Folder": shortPath(dir)}) })
 			}
 		}
+		r.setOutcome(set, outcome)
 		r.showKept(kept)
 		u.showReplySignatures(fetchedReplies(got)) // watch.go
+		relayout(r.content)                        // the message may have grown
 		u.refreshStatus()
 	})
 }
@@ -217,37 +289,78 @@ func loadKept(dir, account string) ([]keptReply, error) {
 // reloadKept reads the kept replies off the UI goroutine and shows them.
 func (r *repliesStep) reloadKept() {
 	var all []keptReply
-	profile := r.u.state.profile
-	r.u.tasks.run(func(context.Context) error {
+	var outcome *finishOutcome
+	u := r.u
+	profile := u.state.profile
+	set := u.state.set
+	practicing := u.practicing()
+	u.tasks.run(func(context.Context) error {
 		account := accountOf(profile)
 		dir, err := workflow.RepliesDir(account)
 		if err != nil {
 			return err
 		}
-		all, err = loadKept(dir, account)
+		if all, err = loadKept(dir, account); err != nil {
+			return err
+		}
+		if set != nil {
+			outcome, err = outcomeOf(account, *set, all, practicing)
+		}
 		return err
 	}, func(err error) {
+		r := u.replies
 		if err != nil {
-			r.message.SetText(explain(err))
+			r.setText(func() string { return explain(err) })
 			return
 		}
+		r.setOutcome(set, outcome)
 		r.showKept(all)
 	})
 }
 
-// showKept lists the kept replies.
+// setOutcome keeps the outcome found for set, if set is still the
+// current declaration, and shows it.
+func (r *repliesStep) setOutcome(set *batch.Set, o *finishOutcome) {
+	cur := r.u.state.set
+	if set == nil || cur == nil || cur.Key() != set.Key() {
+		return
+	}
+	r.u.views.replies.outcome = o
+	if o != nil {
+		r.u.state.answered = true
+	}
+	r.showOutcome()
+	r.u.refreshStatus()
+}
+
+// showKept lists the kept replies: those about the current declaration
+// while there is one (all of them on request).
 func (r *repliesStep) showKept(all []keptReply) {
+	r.kept = all
 	r.list.Objects = nil
 	r.cards = nil
+	set := r.u.state.set
+	others := 0
 	for _, k := range all {
-		card := newReplyCard(k.reply, k.path, k.note)
-		if r.u.state.set != nil && k.reply.SetKey() == r.u.state.set.Key() {
+		mine := set != nil && k.reply.SetKey() == set.Key()
+		if mine {
 			r.u.state.answered = true
 		}
+		if set != nil && !mine && !r.u.views.replies.all {
+			others++
+			continue
+		}
+		card := newReplyCard(k.reply, k.path, k.note)
 		r.cards = append(r.cards, card)
 		r.list.Add(card.object())
 	}
+	if set == nil || (others == 0 && !r.u.views.replies.all) {
+		r.allCheck.Hide()
+	} else {
+		r.allCheck.Show()
+	}
 	r.list.Refresh()
+	relayout(r.content)
 }
 
 // newReplyCard explains one reply: accepted or refused, and every code in

@@ -24,24 +24,43 @@ func (l lightTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Colo
 }
 
 // TestScreenshots walks the flow against the practice point and saves a
-// picture of each step in docs/screenshots, for the README. It only runs
-// with EXPEDITOR_SCREENSHOTS=1.
+// picture of each step in docs/screenshots: in English at the default
+// size, for the README, and in French and Dutch at 800×600, the smallest
+// window the assistant is made for (issue 12), with the profile form,
+// the settings and the set-up assistant. It only runs with
+// EXPEDITOR_SCREENSHOTS=1.
 func TestScreenshots(t *testing.T) {
 	if os.Getenv("EXPEDITOR_SCREENSHOTS") != "1" {
 		t.Skip("set EXPEDITOR_SCREENSHOTS=1 to refresh docs/screenshots")
 	}
-	u, w := newTestUI(t)
-	fyne.CurrentApp().Settings().SetTheme(lightTheme{theme.DefaultTheme()})
-	w.Resize(fyne.NewSize(1000, 720))
 	out := filepath.Join("..", "docs", "screenshots")
+	if d := os.Getenv("EXPEDITOR_SCREENSHOTS_DIR"); d != "" {
+		out = d // to look at them without touching the committed ones
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	defer applyLanguage("en")
+	t.Run("en", func(t *testing.T) { screenshotWalk(t, out, "", "", fyne.NewSize(1000, 720)) })
+	for _, l := range []string{"fr", "nl"} {
+		t.Run(l, func(t *testing.T) { screenshotWalk(t, out, l, "-"+l, fyne.NewSize(800, 600)) })
+	}
+}
+
+// screenshotWalk walks the whole flow in a language and saves each step
+// as NAME+suffix.png.
+func screenshotWalk(t *testing.T, out, language, suffix string, size fyne.Size) {
+	u, w := newTestUI(t)
+	fyne.CurrentApp().Settings().SetTheme(lightTheme{theme.DefaultTheme()})
+	if language != "" {
+		u.setLanguage(language)
+	}
+	w.Resize(size)
 	shot := func(name string) {
 		t.Helper()
 		w.Content().Refresh()
 		img := w.Canvas().Capture()
-		f, err := os.Create(filepath.Join(out, name+".png"))
+		f, err := os.Create(filepath.Join(out, name+suffix+".png"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,10 +69,15 @@ func TestScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	closeTop := func() {
+		if top := w.Canvas().Overlays().Top(); top != nil {
+			w.Canvas().Overlays().Remove(top)
+		}
+	}
 
 	u.firstRun()
 	shot("0-first-run")
-	w.Canvas().Overlays().Remove(w.Canvas().Overlays().Top())
+	closeTop()
 
 	id := testpki.New(t, testpki.Options{CommonName: "Marie Dupont"})
 	dir := t.TempDir()
@@ -99,8 +123,23 @@ func TestScreenshots(t *testing.T) {
 	u.tasks.wait()
 	shot("6-history")
 
-	u.setLanguage("fr")
-	u.goTo(stepSignature)
-	shot("2-signature-fr")
-	u.setLanguage("")
+	if language == "" {
+		return
+	}
+	// The dialogs, at the same size.
+	u.goTo(stepSend)
+	u.tasks.wait()
+	test.Tap(u.send.addButton)
+	test.Type(u.profileDialog.user, "EXPEDIT01")
+	shot("7-profile")
+	u.profileDialog.details.Open(0)
+	shot("7-profile-details")
+	u.profileDialog.dialog.Hide()
+	u.showSettings()
+	shot("8-settings")
+	closeTop()
+	a := u.showSetup()
+	a.show(setupAccount)
+	shot("9-setup")
+	a.dialog.Hide()
 }

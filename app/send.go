@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -29,6 +28,36 @@ const practiceProfile = "(practice)"
 // prefProfile remembers the chosen profile.
 const prefProfile = "profile"
 
+// sendView is what the send step shows of the current declaration, kept
+// across a change of language: one row per file with its progress and,
+// once the send ended, how it ended; the message.
+type sendView struct {
+	set     string // the set the rows and the message are about
+	rows    []*sendRow
+	message text
+	outcome widget.Importance // of the message: success, warning, danger
+	cancel  func()            // while a send runs
+}
+
+// sendRow is one file of a send.
+type sendRow struct {
+	name     string
+	fraction float64
+	status   rowStatus
+}
+
+// rowStatus is how a file's send ended.
+type rowStatus int
+
+const (
+	rowSending   rowStatus = iota // under way: the bar shows
+	rowSent                       // the set was sent
+	rowCancelled                  // Cancel came before this file was complete
+	rowNotSent                    // the send stopped before this file was complete
+	rowStopped                    // complete on the server, but no GO: not processed
+	rowUncertain                  // the GO may have arrived: see the replies
+)
+
 // sendStep is step 4: choose where to send, test the connection, upload
 // with a progress bar per file, and say what is on the server.
 type sendStep struct {
@@ -52,7 +81,6 @@ type sendStep struct {
 
 	// options maps the drop-down's text to profile names.
 	options map[string]string
-	cancel  func()
 	// sentBefore is the ledger's record of the set already sent to the
 	// chosen account (Send is disabled; "Send again" is the way); nil
 	// when the set may be sent.
@@ -89,8 +117,8 @@ func newSendStep(u *UI) *sendStep {
 	s.againButton = widget.NewButtonWithIcon(lang.L("send.again"), theme.MailSendIcon(), s.confirmAgain)
 	s.againButton.Hide()
 	s.cancelButton = widget.NewButtonWithIcon(lang.L("cancel"), theme.CancelIcon(), func() {
-		if s.cancel != nil {
-			s.cancel()
+		if c := u.views.send.cancel; c != nil {
+			c()
 		}
 	})
 	s.cancelButton.Hide()
@@ -101,24 +129,128 @@ func newSendStep(u *UI) *sendStep {
 	s.filesBox = container.NewVBox()
 	s.nextButton = widget.NewButtonWithIcon(lang.L("send.next"), theme.NavigateNextIcon(), func() { u.goTo(stepReplies) })
 	s.nextButton.Importance = widget.HighImportance
+	s.nextButton.Disable()
 
-	s.content = container.NewVScroll(container.NewVBox(
+	s.content = page(container.NewVBox(
 		heading(lang.L("step.send")),
 		widget.NewForm(widget.NewFormItem(lang.L("send.profile"), s.profileSelect)),
 		container.NewHBox(s.addButton, s.editButton, s.removeButton, s.testButton),
 		s.profileInfo,
 		widget.NewSeparator(),
 		s.summary,
-		container.NewHBox(s.sendButton, s.againButton, s.cancelButton),
 		s.filesBox,
 		s.message,
-		container.NewHBox(s.nextButton),
-	))
+	), s.sendButton, s.againButton, s.cancelButton, s.nextButton)
 	if u.state.profile == "" {
 		u.state.profile = u.app.Preferences().StringWithFallback(prefProfile, practiceProfile)
 	}
 	s.loadProfiles()
+	s.render()
+	if set := u.state.set; set != nil && u.state.sent == set.Key() {
+		s.nextButton.Enable()
+	}
 	return s
+}
+
+// view is the step's part of the flow's state.
+func (s *sendStep) view() *sendView { return &s.u.views.send }
+
+// render shows the view: a row per file, the message.
+func (s *sendStep) render() {
+	v := s.view()
+	s.filesBox.Objects = nil
+	s.bars = map[string]*widget.ProgressBar{}
+	for _, r := range v.rows {
+		s.filesBox.Add(s.rowObject(r))
+	}
+	s.filesBox.Refresh()
+	s.message.Importance = v.outcome
+	s.message.SetText(v.message.show())
+	if v.cancel != nil {
+		s.cancelButton.Show()
+		s.sendButton.Disable()
+		s.againButton.Hide()
+		s.testButton.Disable()
+	} else {
+		s.cancelButton.Hide()
+	}
+	// At once, not at the next frame: the rows must not be drawn over
+	// the message and the buttons.
+	relayout(s.content)
+}
+
+// rowObject is a file's row: its name and its bar while it is sent, then
+// how it ended, with an icon and a colour a finished send does not have.
+func (s *sendStep) rowObject(r *sendRow) fyne.CanvasObject {
+	bar := widget.NewProgressBar()
+	bar.SetValue(r.fraction)
+	s.bars[r.name] = bar
+	name := widget.NewLabel(r.name)
+	if r.status == rowSending {
+		return container.NewBorder(nil, nil, name, nil, bar)
+	}
+	icon, imp, word := theme.ConfirmIcon(), widget.SuccessImportance, lang.L("send.row.sent")
+	switch r.status {
+	case rowCancelled:
+		icon, imp, word = theme.CancelIcon(), widget.WarningImportance, lang.L("send.row.cancelled")
+	case rowNotSent:
+		icon, imp, word = theme.ErrorIcon(), widget.DangerImportance, lang.L("send.row.notsent")
+	case rowStopped:
+		icon, imp, word = theme.WarningIcon(), widget.WarningImportance, lang.L("send.row.stopped")
+	case rowUncertain:
+		icon, imp, word = theme.QuestionIcon(), widget.WarningImportance, lang.L("send.row.uncertain")
+	}
+	status := widget.NewLabel(word)
+	status.Importance = imp
+	status.Wrapping = fyne.TextWrapWord
+	status.TextStyle.Bold = r.status != rowSent
+	return container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(icon), name), nil, status)
+}
+
+// ended marks every row with how the send ended: from the uploader's
+// account of what is on the server when it gives one, else from the
+// progress seen.
+func (v *sendView) ended(err error) {
+	var se *uploader.SendError
+	if err != nil && errors.As(err, &se) {
+		on := map[string]bool{}
+		for _, f := range se.OnServer {
+			on[f] = true
+		}
+		for _, r := range v.rows {
+			switch {
+			case se.GOUncertain:
+				r.status = rowUncertain
+			case on[r.name]:
+				r.status = rowStopped
+			case errors.Is(err, context.Canceled):
+				r.status = rowCancelled
+			default:
+				r.status = rowNotSent
+			}
+		}
+		return
+	}
+	goArrived := false
+	for _, r := range v.rows {
+		if strings.HasPrefix(r.name, "GO.") && r.fraction >= 1 {
+			goArrived = true
+		}
+	}
+	for _, r := range v.rows {
+		switch {
+		case err == nil:
+			r.status = rowSent
+		case goArrived:
+			r.status = rowUncertain
+		case r.fraction >= 1:
+			r.status = rowStopped
+		case errors.Is(err, context.Canceled):
+			r.status = rowCancelled
+		default:
+			r.status = rowNotSent
+		}
+	}
 }
 
 // loadProfiles fills the drop-down: the practice point first, then the
@@ -132,7 +264,7 @@ func (s *sendStep) loadProfiles() {
 		s.message.SetText(explain(err))
 	}
 	for _, p := range ps {
-		label := p.Name + " — " + p.Endpoint.String()
+		label := profileLabel(p) // profile.go
 		s.options[label] = p.Name
 		opts = append(opts, label)
 	}
@@ -161,7 +293,7 @@ func (s *sendStep) showProfile() {
 		s.profileInfo.SetText(explain(err))
 		return
 	}
-	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"Address": p.Endpoint.String()}))
+	s.profileInfo.SetText(lang.L("send.profile.info", map[string]any{"User": p.Endpoint.User}))
 }
 
 // refresh says what will be sent, and whether the ledger shows the set
@@ -173,13 +305,28 @@ func (s *sendStep) refresh() {
 		s.summary.SetText(lang.L("prep.noset"))
 		s.sendButton.Disable()
 		s.againButton.Hide()
+		s.nextButton.Disable()
+		if v := s.view(); v.set != "" && v.cancel == nil {
+			*v = sendView{}
+			s.render()
+		}
+		relayout(s.content)
 		return
 	}
 	set := *u.state.set
+	if v := s.view(); v.set != set.Key() && v.cancel == nil {
+		// Another declaration: nothing of the last send stays.
+		*v = sendView{set: set.Key()}
+		s.render()
+	}
+	if u.state.sent != set.Key() {
+		s.nextButton.Disable()
+	}
 	signTest := u.signTest()
 	profile := u.state.profile
 	s.sendButton.Disable()
 	s.summary.SetText(lang.L("send.checking"))
+	relayout(s.content)
 	s.checking++
 	mine := s.checking
 	var (
@@ -203,9 +350,10 @@ func (s *sendStep) refresh() {
 		rec, err = l.Sent(account, set)
 		return err
 	}, func(err error) {
-		if mine != s.checking {
+		if s != u.send || mine != s.checking {
 			return // a newer check is under way
 		}
+		defer relayout(s.content) // the summary and the buttons change
 		s.sentBefore = rec
 		s.againButton.Hide()
 		if err != nil {
@@ -223,10 +371,10 @@ func (s *sendStep) refresh() {
 			// only a deliberate "Send again".
 			summary += "\n\n" + alreadySentText(*rec)
 			s.sendButton.Disable()
-			if s.cancel == nil {
+			if s.view().cancel == nil {
 				s.againButton.Show()
 			}
-		} else if s.cancel == nil {
+		} else if s.view().cancel == nil {
 			s.sendButton.Enable()
 		}
 		s.summary.SetText(summary)
@@ -432,17 +580,18 @@ func (s *sendStep) testConnection() {
 		env = u.state.set.Base.Env
 	}
 	s.testButton.Disable()
-	s.message.SetText(lang.L("send.testing"))
+	s.say(func() string { return lang.L("send.testing") })
 	var (
-		n  int
-		ep string
+		n    int
+		ep   string
+		user string
 	)
 	u.tasks.run(func(ctx context.Context) error {
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err
 		}
-		ep = c.ep.String()
+		ep, user = c.ep.String(), c.ep.User
 		t, err := uploader.Dial(ctx, c.ep, c.auth)
 		if err != nil {
 			return err
@@ -452,15 +601,26 @@ func (s *sendStep) testConnection() {
 		n = len(files)
 		return err
 	}, func(err error) {
+		s := u.send // the step as shown now (the language may have changed)
 		s.testButton.Enable()
 		if err != nil {
 			u.log.Errorf("testing connection to %s: %v", ep, err)
-			s.message.SetText(lang.L("send.test.failed", map[string]any{"Error": connectionMessage(err)}))
+			s.say(func() string { return lang.L("send.test.failed", map[string]any{"Error": connectionMessage(err)}) })
 			return
 		}
 		u.log.Infof("connection to %s works", ep)
-		s.message.SetText(lang.L("send.test.ok", map[string]any{"Address": ep, "Folder": env.UploadFolder(), "N": n}))
+		s.say(func() string {
+			return plural("send.test.ok", n, map[string]any{"User": user, "N": n})
+		})
 	})
+}
+
+// say shows a message (worded when shown) under the rows.
+func (s *sendStep) say(t text) {
+	v := s.view()
+	v.message, v.outcome = t, widget.MediumImportance
+	s.message.Importance = v.outcome
+	s.message.SetText(t.show())
 }
 
 // sendSet uploads the set with a progress bar per file.
@@ -475,15 +635,10 @@ func (s *sendStep) send(again bool) {
 	}
 	set := *u.state.set
 	signTest := u.signTest()
-	s.filesBox.Objects = nil
-	s.bars = map[string]*widget.ProgressBar{}
-	s.filesBox.Refresh()
 	s.sendButton.Disable()
 	s.againButton.Hide()
 	s.testButton.Disable()
-	s.cancelButton.Show()
 	s.nextButton.Disable()
-	s.message.SetText(lang.L("send.sending"))
 	u.log.Infof("sending %s (profile %s, again %v)", set.Key(), u.state.profile, again)
 
 	var mu sync.Mutex
@@ -504,7 +659,12 @@ func (s *sendStep) send(again bool) {
 		last[file] = f
 		mu.Unlock()
 		fyne.Do(func() {
-			if bar := s.bars[file]; bar != nil {
+			for _, r := range u.views.send.rows {
+				if r.name == file {
+					r.fraction = f
+				}
+			}
+			if bar := u.send.bars[file]; bar != nil {
 				bar.SetValue(f)
 			}
 		})
@@ -512,27 +672,28 @@ func (s *sendStep) send(again bool) {
 	var (
 		res  *uploader.SendResult
 		addr string
+		user string
 	)
 	k := u.tasks.newTask()
-	s.cancel = k.cancel
+	*s.view() = sendView{set: set.Key(), cancel: k.cancel, message: func() string { return lang.L("send.sending") }}
+	s.render()
 	k.start(func(ctx context.Context) error {
 		plan, err := workflow.CheckSet(set, signTest)
 		if err != nil {
 			return err
 		}
 		fyne.DoAndWait(func() {
+			v := &u.views.send
 			for _, f := range plan.Files {
-				bar := widget.NewProgressBar()
-				s.bars[f.Name] = bar
-				s.filesBox.Add(container.NewBorder(nil, nil, widget.NewLabel(f.Name), nil, bar))
+				v.rows = append(v.rows, &sendRow{name: f.Name})
 			}
-			s.filesBox.Refresh()
+			u.send.render()
 		})
 		c, err := u.connect(ctx)
 		if err != nil {
 			return err
 		}
-		addr = c.ep.String()
+		addr, user = c.ep.String(), c.ep.User
 		l, err := workflow.OpenLedger()
 		if err != nil {
 			return err
@@ -542,11 +703,25 @@ func (s *sendStep) send(again bool) {
 			Options: uploader.SendOptions{SignTest: signTest, Progress: report}})
 		return err
 	}, func(err error) {
-		s.cancel = nil
-		s.cancelButton.Hide()
+		s := u.send // the step as shown now (the language may have changed)
+		v := s.view()
+		v.cancel = nil
 		s.testButton.Enable()
+		if cur := u.state.set; cur == nil || cur.Key() != set.Key() {
+			// Another declaration was opened meanwhile: the ledger has
+			// this one's outcome; the step shows only the current one.
+			u.log.Infof("send of %s ended (%v) while another declaration is open", set.Key(), err)
+			*v = sendView{}
+			s.render()
+			s.refresh()
+			return
+		}
+		if v.set == set.Key() {
+			v.ended(err)
+		}
 		if err != nil {
 			s.failed(set, err)
+			s.render()
 			s.refresh()
 			return
 		}
@@ -556,7 +731,17 @@ func (s *sendStep) send(again bool) {
 		for _, f := range res.Files {
 			names = append(names, f.Name)
 		}
-		s.message.SetText(lang.L("send.done", map[string]any{"Folder": res.Plan.Folder, "Files": strings.Join(names, ", "), "Address": addr}))
+		files := strings.Join(names, ", ")
+		v.outcome = widget.SuccessImportance
+		v.message = func() string {
+			return lang.L("send.done", map[string]any{"Files": files, "User": user})
+		}
+		if u.practicing() {
+			v.message = func() string {
+				return lang.L("send.done", map[string]any{"Files": files, "User": user}) + "\n" + lang.L("send.practice.done")
+			}
+		}
+		s.render()
 		s.refresh()
 		s.nextButton.Enable()
 		u.refreshStatus()
@@ -568,15 +753,25 @@ func (s *sendStep) failed(set batch.Set, err error) {
 	s.u.log.Errorf("sending %s: %v", set.Key(), err)
 	var se *uploader.SendError
 	var m *workflow.Message
+	v := s.view()
+	v.outcome = widget.DangerImportance
 	switch {
 	case errors.As(err, &m):
-		s.message.SetText(messageText(m))
+		v.message = func() string { return messageText(m) }
 	case errors.Is(err, uploader.ErrAlreadyOnServer), errors.As(err, &se):
-		s.message.SetText(explain(err))
+		v.message = func() string { return explain(err) }
 	case errors.Is(err, context.Canceled):
-		s.message.SetText(lang.L("send.cancelled", map[string]any{"OnServer": lang.L("send.failed.nothing"), "Folder": set.Folder()}))
+		v.outcome = widget.WarningImportance
+		v.message = func() string {
+			return lang.L("send.cancelled", map[string]any{"OnServer": lang.L("send.failed.nothing"), "Folder": set.Folder()})
+		}
 	default:
-		s.message.SetText(lang.L("send.failed", map[string]any{"Error": connectionMessage(err), "OnServer": lang.L("send.failed.nothing"), "Folder": set.Folder()}))
+		v.message = func() string {
+			return lang.L("send.failed", map[string]any{"Error": connectionMessage(err), "OnServer": lang.L("send.failed.nothing"), "Folder": set.Folder()})
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		v.outcome = widget.WarningImportance
 	}
 }
 
@@ -598,13 +793,6 @@ func (u *UI) profileSummary() string {
 	return fmt.Sprintf("Profile: %s, %s, password saved in the keychain: %s\n", p.Name, p.Endpoint.String(), saved)
 }
 
-// editProfile opens the profile form: new when p is nil.
-func (u *UI) editProfile(p *uploader.Profile) {
-	f := newProfileForm(u, p)
-	f.dialog.Show()
-	u.profileDialog = f
-}
-
 // removeProfile deletes the chosen profile after asking.
 func (u *UI) removeProfile() {
 	name := u.state.profile
@@ -618,196 +806,11 @@ func (u *UI) removeProfile() {
 		if err := uploader.RemoveProfile(name); err != nil {
 			u.log.Errorf("removing profile %s: %v", name, err)
 			u.send.message.SetText(explain(err))
+			u.views.send.message = words(explain(err))
 			return
 		}
 		u.log.Infof("profile %s removed", name)
 		u.state.profile = practiceProfile
 		u.send.loadProfiles()
 	}, u.window)
-}
-
-// profileForm is the dialog that adds or edits a profile.
-type profileForm struct {
-	u        *UI
-	dialog   dialog.Dialog
-	name     *widget.Entry
-	scheme   *widget.Select
-	host     *widget.Entry
-	port     *widget.Entry
-	user     *widget.Entry
-	password *widget.Entry
-	identity *widget.Entry
-	legacy   *widget.Check
-	warnings *widget.Label
-	save     *widget.Button
-	// editing is the profile being edited, if any: its settings the form
-	// does not show (an FTPS CA file, EPSV off) are kept.
-	editing *uploader.Profile
-}
-
-var schemes = []string{"ftp", "ftps", "sftp"}
-
-func newProfileForm(u *UI, p *uploader.Profile) *profileForm {
-	f := &profileForm{u: u, editing: p}
-	f.name = widget.NewEntry()
-	f.name.SetPlaceHolder(lang.L("profile.name.placeholder"))
-	f.scheme = widget.NewSelect(schemes, nil)
-	f.host = widget.NewEntry()
-	f.port = widget.NewEntry()
-	f.user = widget.NewEntry()
-	f.password = widget.NewPasswordEntry()
-	f.password.SetPlaceHolder(lang.L("profile.password.placeholder"))
-	f.identity = widget.NewEntry()
-	f.identity.SetPlaceHolder(lang.L("profile.identity.placeholder"))
-	f.legacy = widget.NewCheck(lang.L("profile.legacy"), nil)
-	f.warnings = widget.NewLabel("")
-	f.warnings.Wrapping = fyne.TextWrapWord
-	f.warnings.Importance = widget.WarningImportance
-	f.scheme.OnChanged = func(sc string) {
-		if sc == "sftp" {
-			f.host.SetPlaceHolder(uploader.DefaultSFTPHost)
-			f.port.SetPlaceHolder(strconv.Itoa(uploader.DefaultSFTPPort))
-			f.identity.Enable()
-			f.legacy.Enable()
-		} else {
-			f.host.SetPlaceHolder(uploader.DefaultFTPHost)
-			f.port.SetPlaceHolder(strconv.Itoa(uploader.DefaultFTPPort))
-			f.identity.Disable()
-			f.legacy.Disable()
-		}
-		f.check()
-	}
-	for _, e := range []*widget.Entry{f.user, f.password, f.identity} {
-		e.OnChanged = func(string) { f.check() }
-	}
-	f.scheme.SetSelected("ftp")
-	if p != nil {
-		f.name.SetText(p.Name)
-		f.name.Disable()
-		f.scheme.SetSelected(p.Endpoint.Scheme)
-		f.host.SetText(p.Endpoint.Host)
-		if p.Endpoint.Port != 0 {
-			f.port.SetText(strconv.Itoa(p.Endpoint.Port))
-		}
-		f.user.SetText(p.Endpoint.User)
-		f.identity.SetText(p.Endpoint.IdentityFile)
-		f.legacy.SetChecked(p.Endpoint.LegacySSHRSA)
-	}
-	form := widget.NewForm(
-		widget.NewFormItem(lang.L("profile.name"), f.name),
-		widget.NewFormItem(lang.L("profile.scheme"), f.scheme),
-		widget.NewFormItem(lang.L("profile.host"), f.host),
-		widget.NewFormItem(lang.L("profile.port"), f.port),
-		widget.NewFormItem(lang.L("profile.user"), f.user),
-		widget.NewFormItem(lang.L("profile.password"), f.password),
-		widget.NewFormItem(lang.L("profile.identity"), f.identity),
-		widget.NewFormItem("", f.legacy),
-	)
-	form.Items[5].HintText = lang.L("profile.password.hint")
-	f.save = widget.NewButtonWithIcon(lang.L("profile.save"), theme.DocumentSaveIcon(), f.doSave)
-	f.save.Importance = widget.HighImportance
-	title := lang.L("profile.title.new")
-	if p != nil {
-		title = lang.L("profile.title.edit")
-	}
-	var d *dialog.CustomDialog
-	cancel := widget.NewButton(lang.L("cancel"), func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(form, f.warnings), f.u.window)
-	d.SetButtons([]fyne.CanvasObject{cancel, f.save})
-	d.Resize(fyne.NewSize(600, 520))
-	f.dialog = d
-	f.check()
-	return f
-}
-
-// endpoint builds the endpoint the form describes.
-func (f *profileForm) endpoint() (uploader.Endpoint, error) {
-	ep := uploader.Endpoint{
-		Scheme: f.scheme.Selected,
-		User:   strings.TrimSpace(f.user.Text),
-		Host:   strings.TrimSpace(f.host.Text),
-	}
-	if t := strings.TrimSpace(f.port.Text); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 1 || n > 65535 {
-			return ep, errors.New(lang.L("profile.err.port"))
-		}
-		ep.Port = n
-	}
-	if ep.Scheme == "sftp" {
-		ep.IdentityFile = strings.TrimSpace(f.identity.Text)
-		ep.LegacySSHRSA = f.legacy.Checked
-	} else if f.editing != nil && f.editing.Endpoint.Scheme != "sftp" {
-		ep.CAFile = f.editing.Endpoint.CAFile
-		ep.DisableEPSV = f.editing.Endpoint.DisableEPSV
-	}
-	return workflow.ProfileEndpoint(ep)
-}
-
-// check shows the Chaman rule warnings as the user types (they do not
-// stop the save: a practice or private server may differ).
-func (f *profileForm) check() {
-	if f.warnings == nil {
-		return
-	}
-	ep, err := f.endpoint()
-	if err != nil {
-		if ep.User == "" {
-			f.warnings.SetText("")
-			return
-		}
-		f.warnings.SetText("⚠ " + profileErrorText(err))
-		return
-	}
-	var pw []byte
-	if f.password.Text != "" {
-		pw = []byte(f.password.Text)
-	}
-	w := uploader.CheckCredentials(ep, pw)
-	clear(pw)
-	if len(w) == 0 {
-		f.warnings.SetText("")
-		return
-	}
-	lines := make([]string, len(w))
-	for i, x := range w {
-		lines[i] = chamanText(x)
-	}
-	f.warnings.SetText(lang.L("profile.warnings") + "\n• " + strings.Join(lines, "\n• "))
-}
-
-// doSave saves the profile and its password (in the keychain).
-func (f *profileForm) doSave() {
-	u := f.u
-	name := strings.TrimSpace(f.name.Text)
-	if err := uploader.ValidProfileName(name); err != nil {
-		f.warnings.SetText("⚠ " + profileErrorText(err))
-		return
-	}
-	ep, err := f.endpoint()
-	if err != nil {
-		f.warnings.SetText("⚠ " + profileErrorText(err))
-		return
-	}
-	if _, err := uploader.SaveProfile(uploader.Profile{Name: name, Endpoint: ep}); err != nil {
-		u.log.Errorf("saving profile %s: %v", name, err)
-		f.warnings.SetText("⚠ " + lang.L("profile.err.save", map[string]any{"Error": profileErrorText(err)}))
-		return
-	}
-	u.log.Infof("profile %s saved: %s", name, ep.String())
-	if f.password.Text != "" {
-		pw := []byte(f.password.Text)
-		err := uploader.StorePassword(name, pw)
-		clear(pw)
-		f.password.SetText("")
-		if err != nil {
-			u.log.Errorf("saving the password of profile %s in the keychain: %v", name, err)
-			dialog.ShowInformation(lang.L("profile.nokeychain.title"), lang.L("profile.nokeychain"), u.window)
-		}
-	}
-	f.dialog.Hide()
-	u.state.profile = name
-	u.app.Preferences().SetString(prefProfile, name)
-	u.send.loadProfiles()
-	u.replies.loadProfiles()
 }

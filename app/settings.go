@@ -47,7 +47,7 @@ func (u *UI) newSettings() *settings {
 				code = l.code
 			}
 		}
-		u.setLanguage(code)
+		u.setLanguage(code) // the dialog is shown again in the new language (app.go)
 	}
 	s.signTest = widget.NewCheck(lang.L("settings.signtest"), func(on bool) {
 		u.app.Preferences().SetBool(prefSignTest, on)
@@ -66,9 +66,19 @@ func (u *UI) showSettings() {
 		widget.NewFormItem(lang.L("settings.language"), s.language),
 		widget.NewFormItem("", container.NewVBox(s.signTest, help)),
 		widget.NewFormItem("", widget.NewButton(lang.L("setup.button"), func() { u.showSetup() })), // setup.go
+		widget.NewFormItem("", widget.NewButton(lang.L("settings.practice"), func() { // firstrun.go
+			s.dialog.Hide()
+			u.tryPractice()
+		})),
 	)
 	s.dialog = dialog.NewCustom(lang.L("settings.title"), lang.L("close"), form, u.window)
 	s.dialog.Resize(fyne.NewSize(520, 300))
+	u.settingsDialog = s.dialog // app.go: rebuilt when the language changes
+	s.dialog.SetOnClosed(func() {
+		if u.settingsDialog == s.dialog {
+			u.settingsDialog = nil
+		}
+	})
 	s.dialog.Show()
 }
 
@@ -80,5 +90,6 @@ func (u *UI) setLanguage(code string) {
 		u.log.Infof("language %s", language())
 	}
 	u.build()
+	u.installKeys() // keys.go
 	u.window.SetContent(u.root)
 }

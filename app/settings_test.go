@@ -25,7 +25,7 @@ func TestLanguageSetting(t *testing.T) {
 	if got := u.stepTitle(stepSignature); got != "Handtekening" {
 		t.Errorf("signature step in Dutch = %q", got)
 	}
-	if u.state.fi != src || !strings.Contains(u.status.Text, "GO.DMFA.123456") {
+	if u.state.fi != src || !strings.Contains(u.status.Text, "FI.DMFA.123456") {
 		t.Errorf("the declaration was lost in the switch: %q, status %q", u.state.fi, u.status.Text)
 	}
 	test.Tap(u.decl.nextButton)

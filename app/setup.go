@@ -53,27 +53,27 @@ type setupAssistant struct {
 	dialog dialog.Dialog
 
 	// SFTP key
-	keyPath, keyPass, keyPass2 *widget.Entry
+	keyPath, keyPass, keyPass2 *escEntry
 	keyBits                    *widget.Select
 	keyButton                  *widget.Button
 	keyResult                  *widget.Label
-	keyPublic                  *widget.Entry
+	keyPublic                  *widget.Label
 	keyCopy                    *widget.Button
 	key                        *uploader.SSHKey
 
 	// FTP account
-	user, password *widget.Entry
+	user, password *escEntry
 	checkButton    *widget.Button
 	accountResult  *widget.Label
 
 	// certificate
-	certPath     *widget.Entry
+	certPath     *escEntry
 	certPEM      *widget.Check
 	exportButton *widget.Button
 	certResult   *widget.Label
 
 	// profile
-	profileName   *widget.Entry
+	profileName   *escEntry
 	protocol      *widget.RadioGroup
 	saveButton    *widget.Button
 	profileResult *widget.Label
@@ -91,15 +91,29 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	home, _ := os.UserHomeDir()
 
 	// SFTP key.
-	a.keyPath = widget.NewEntry()
+	// Text boxes that hand Escape to the dialog (keys.go); the short ones
+	// let the mouse wheel through to the page (wheel.go).
+	a.keyPath, a.keyPass, a.keyPass2 = newEscEntry(false), newEscEntry(true), newEscEntry(true)
+	a.user, a.password, a.certPath, a.profileName = newEscEntry(false), newEscEntry(true), newEscEntry(false), newEscEntry(false)
+	for _, e := range []*escEntry{a.keyPath, a.keyPass, a.keyPass2, a.user, a.password, a.certPath, a.profileName} {
+		e.onEscape = func() {
+			if a.dialog != nil {
+				a.dialog.Hide()
+			}
+		}
+	}
+	for _, e := range []*escEntry{a.keyPass, a.keyPass2, a.user, a.password, a.profileName} {
+		wheelEntry(&e.Entry)
+	}
 	a.keyPath.SetText(filepath.Join(home, ".ssh", "expeditor_rsa"))
-	a.keyPass = widget.NewPasswordEntry()
-	a.keyPass2 = widget.NewPasswordEntry()
 	a.keyBits = widget.NewSelect([]string{"4096", "3072", "2048"}, nil)
 	a.keyBits.SetSelected("4096")
 	a.keyResult = wrapped("")
-	a.keyPublic = widget.NewMultiLineEntry()
+	// A selectable label, not a multi-line entry: an entry would be a
+	// scroll area inside the page's.
+	a.keyPublic = widget.NewLabel("")
 	a.keyPublic.Wrapping = fyne.TextWrapBreak
+	a.keyPublic.Selectable = true
 	a.keyPublic.Hide()
 	a.keyCopy = widget.NewButton(lang.L("setup.key.copy"), func() {
 		u.app.Clipboard().SetContent(a.keyPublic.Text)
@@ -122,8 +136,6 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// FTP account.
-	a.user = widget.NewEntry()
-	a.password = widget.NewPasswordEntry()
 	a.accountResult = wrapped("")
 	a.checkButton = widget.NewButton(lang.L("setup.account.check"), a.checkAccount)
 	accountPage := container.NewVBox(
@@ -137,7 +149,6 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// Certificate.
-	a.certPath = widget.NewEntry()
 	a.certPath.SetText(filepath.Join(home, "certificate.cer"))
 	a.certPEM = widget.NewCheck(lang.L("setup.cert.pem"), nil)
 	a.certResult = wrapped("")
@@ -151,7 +162,6 @@ func (u *UI) newSetupAssistant() *setupAssistant {
 	)
 
 	// Profile.
-	a.profileName = widget.NewEntry()
 	a.profileName.SetText("office")
 	a.protocol = widget.NewRadioGroup([]string{"SFTP", "FTP"}, nil)
 	a.protocol.Horizontal = true
@@ -347,13 +357,19 @@ func (a *setupAssistant) saveProfile() {
 		a.profileResult.SetText(lang.L("setup.profile.nouser"))
 		return
 	}
-	ep, _ := workflow.ProfileEndpoint(uploader.Endpoint{Scheme: "ftp", User: user})
+	ep := uploader.Endpoint{Scheme: "ftp", User: user}
 	if a.protocol.Selected == "SFTP" {
 		if a.key == nil {
 			a.profileResult.SetText(lang.L("setup.profile.nokey"))
 			return
 		}
-		ep, _ = workflow.ProfileEndpoint(uploader.Endpoint{Scheme: "sftp", User: user, IdentityFile: a.key.Private})
+		ep = uploader.Endpoint{Scheme: "sftp", User: user, IdentityFile: a.key.Private}
+	}
+	// The transfer point's server and port, as the command line derives them.
+	ep, err := workflow.ProfileEndpoint(ep)
+	if err != nil {
+		a.profileResult.SetText(profileErrorText(err))
+		return
 	}
 	name := strings.TrimSpace(a.profileName.Text)
 	warnings, err := uploader.SaveProfile(uploader.Profile{Name: name, Endpoint: ep})

@@ -85,7 +85,7 @@ func TestSetupAssistant(t *testing.T) {
 	a.user.SetText("ACME0001")
 	a.password.SetText("Abc;def=1")
 	test.Tap(a.checkButton)
-	if a.accountResult.Text != "Every Chaman rule holds." {
+	if a.accountResult.Text != "Every rule of the registration service holds." {
 		t.Errorf("good account: %q", a.accountResult.Text)
 	}
 
@@ -134,9 +134,9 @@ func TestSetupAssistant(t *testing.T) {
 		t.Errorf("chosen profile %q", u.state.profile)
 	}
 
-	// What to do in Chaman, in plain words.
+	// What to do at the registration service, in plain words.
 	test.Tap(a.next)
-	if a.page != setupChaman || !a.next.Disabled() || !strings.Contains(labelText(a.pages[setupChaman]), "Chaman") {
+	if a.page != setupChaman || !a.next.Disabled() || !strings.Contains(labelText(a.pages[setupChaman]), "registration service") {
 		t.Errorf("last page %d", a.page)
 	}
 }
@@ -168,7 +168,7 @@ func TestCertificateCare(t *testing.T) {
 	u.app.Preferences().SetString(prefCertNotAfter, time.Now().Add(30*24*time.Hour+time.Hour).UTC().Format(time.RFC3339))
 	u.app.Preferences().SetString(prefCertSubject, "Alice Martin (Signature)")
 	got := u.certificateCare()
-	if !strings.HasPrefix(got, "Alice Martin (Signature): The certificate expires on ") || !strings.Contains(got, "in 30 days") || !strings.Contains(got, "register it in Chaman") {
+	if !strings.HasPrefix(got, "Alice Martin (Signature): The certificate expires on ") || !strings.Contains(got, "in 30 days") || !strings.Contains(got, "register it with the social security's registration service") {
 		t.Errorf("expiring: %q", got)
 	}
 	u.app.Preferences().SetString(prefCertNotAfter, time.Now().Add(90*24*time.Hour).UTC().Format(time.RFC3339))

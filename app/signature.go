@@ -10,9 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -23,6 +21,19 @@ import (
 // prefP12 remembers the path of the last .p12/.pfx file used (never its
 // password).
 const prefP12 = "p12"
+
+// sigView is what the signature step shows, kept across a change of
+// language: its last message.
+type sigView struct {
+	message text
+	isError bool
+	// The eID card or token chosen as the kind, the keys its last scan
+	// found and the one chosen.
+	tokenKind bool
+	scanned   bool
+	tokens    []tokenKey
+	chosen    int
+}
 
 // signatureStep is step 2: choose the credential that signs, a .p12/.pfx
 // file or a key on an eID card or token, and see its check.
@@ -50,14 +61,13 @@ type signatureStep struct {
 
 	message    *widget.Label
 	busy       *widget.ProgressBarInfinite
+	ready      *widget.Label // "Certificate ready ✓", the holder, valid until
 	checkTitle *widget.Label
 	findings   *fyne.Container
 	nextButton *widget.Button
 
 	// found are the keys listed by the last scan, by option text.
 	found map[string]tokenKey
-	// scanned: the tokens were looked for once already.
-	scanned bool
 	// module is the PKCS#11 module searched: signer.AutoModule (the eID
 	// middleware, then the modules registered with p11-kit) unless a test
 	// names one.
@@ -74,23 +84,26 @@ type tokenKey struct {
 
 func newSignatureStep(u *UI) *signatureStep {
 	s := &signatureStep{u: u, now: time.Now, found: map[string]tokenKey{}, module: signer.AutoModule}
+	kept := u.views.sig // what the step showed before a change of language
 	s.intro = widget.NewLabel("")
 	s.intro.Wrapping = fyne.TextWrapWord
 	fileKind, tokenKind := lang.L("sig.kind.file"), lang.L("sig.kind.token")
 	s.kind = widget.NewRadioGroup([]string{fileKind, tokenKind}, func(k string) {
+		u.views.sig.tokenKind = k == tokenKind
 		if k == tokenKind {
 			s.fileBox.Hide()
 			s.tokenBox.Show()
 			// Cards and tokens are looked for as soon as the user
 			// picks them; the button looks again.
-			if !s.scanned {
-				s.scanned = true
+			if !u.views.sig.scanned {
+				u.views.sig.scanned = true
 				s.scan()
 			}
 		} else {
 			s.tokenBox.Hide()
 			s.fileBox.Show()
 		}
+		relayout(s.content)
 	})
 	s.kind.Horizontal = true
 	s.kind.Required = true
@@ -138,13 +151,17 @@ func newSignatureStep(u *UI) *signatureStep {
 	s.busy = widget.NewProgressBarInfinite()
 	s.busy.Stop()
 	s.busy.Hide()
+	s.ready = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.ready.Wrapping = fyne.TextWrapWord
+	s.ready.Importance = widget.SuccessImportance
+	s.ready.Hide()
 	s.checkTitle = widget.NewLabelWithStyle(lang.L("sig.check.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.checkTitle.Hide()
 	s.findings = container.NewVBox()
 	s.nextButton = widget.NewButtonWithIcon(lang.L("sig.next"), theme.NavigateNextIcon(), func() { u.goTo(stepPrepare) })
 	s.nextButton.Importance = widget.HighImportance
 
-	s.content = container.NewVScroll(container.NewVBox(
+	s.content = page(container.NewVBox(
 		heading(lang.L("step.signature")),
 		s.intro,
 		s.kind,
@@ -152,13 +169,22 @@ func newSignatureStep(u *UI) *signatureStep {
 		s.tokenBox,
 		s.busy,
 		s.message,
+		s.ready,
 		s.checkTitle,
 		s.findings,
-		container.NewHBox(s.nextButton),
-	))
+	), s.nextButton)
 	if u.state.cred != nil {
 		s.showCheck(u.state.cred)
 	}
+	u.views.sig = kept
+	if kept.tokenKind {
+		// Back after a change of language: the keys found, the one chosen.
+		s.kind.SetSelected(tokenKind)
+		s.showKeys(kept.tokens, kept.chosen)
+	}
+	s.showText(kept.message, kept.isError)
+	s.showReady()
+	s.refresh()
 	return s
 }
 
@@ -170,25 +196,42 @@ func (s *signatureStep) refresh() {
 	default:
 		s.intro.SetText(lang.L("sig.intro"))
 	}
+	s.updateNext()
+}
+
+// updateNext shows "Continue" only when there is a certificate to sign
+// with, or nothing to sign.
+func (s *signatureStep) updateNext() {
 	if s.u.state.cred != nil || (s.u.state.set != nil && !s.u.signatureNeeded()) {
 		s.nextButton.Enable()
+		s.nextButton.Show()
 	} else {
 		s.nextButton.Disable()
+		s.nextButton.Hide()
 	}
+	relayout(s.content)
+}
+
+// noCredential drops the credential after a failure (a wrong password, a
+// card that does not answer): no previous certificate's check stays on
+// screen, so it is clear that none is active.
+func (s *signatureStep) noCredential() {
+	s.u.setCredential(nil, "")
+	s.showReady()
+	s.checkTitle.Hide()
+	s.findings.Objects = nil
+	s.findings.Refresh()
+	s.updateNext()
+	s.u.refreshStatus()
+	relayout(s.content)
 }
 
 // browse opens a file dialog filtered on .p12 and .pfx.
 func (s *signatureStep) browse() {
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		s.p12Entry.SetText(r.URI().Path())
-		r.Close()
+	s.u.openFile(fileCertificate, func(path string) { // filedialog.go
+		s.p12Entry.SetText(path)
 		s.u.window.Canvas().Focus(s.passwordEntry)
-	}, s.u.window)
-	fd.SetFilter(storage.NewExtensionFileFilter([]string{".p12", ".pfx", ".P12", ".PFX"}))
-	fd.Show()
+	})
 }
 
 // useFile opens the .p12/.pfx file with the typed password, off the UI
@@ -208,17 +251,23 @@ func (s *signatureStep) useFile() {
 		cred, err = signer.LoadP12(path, password)
 		return err
 	}, func(err error) {
+		s = s.u.sig // the step as shown now (the language may have changed)
 		s.stop()
 		if err != nil {
 			s.u.log.Errorf("opening certificate file %s: %v", path, err)
+			defer s.noCredential()
 			switch {
 			case errors.Is(err, signer.ErrWrongPassword):
-				s.setMessage(explain(err), true)
+				s.setText(func() string { return explain(err) }, true)
 				s.u.window.Canvas().Focus(s.passwordEntry)
 			case errors.Is(err, signer.ErrNotP12):
-				s.setMessage(lang.L("sig.file.notp12", map[string]any{"Name": filepath.Base(path)}), true)
+				s.setText(func() string {
+					return lang.L("sig.file.notp12", map[string]any{"Name": filepath.Base(path)})
+				}, true)
 			default:
-				s.setMessage(explainIn(err, lang.L("sig.file.error", map[string]any{"Error": explain(err)})), true)
+				s.setText(func() string {
+					return explainIn(err, lang.L("sig.file.error", map[string]any{"Error": explain(err)}))
+				}, true)
 			}
 			return
 		}
@@ -249,40 +298,58 @@ func (s *signatureStep) scan() {
 			s.setMessage(explain(err), true)
 			return
 		}
-		s.found = map[string]tokenKey{}
-		var options []string
+		var found []tokenKey
+		chosen := 0
 		for _, sl := range slots {
 			if sl.Token == nil {
 				continue
 			}
+			def, _ := workflow.DefaultKey(sl.Token)
 			for _, k := range tokenKeys(sl.Token) {
-				opt := lang.L("sig.token.key", map[string]any{
-					"Holder": k.Certificate.Cert.Subject.CommonName,
-					"Until":  k.Certificate.Cert.NotAfter.Format("02/01/2006"),
-					"Key":    k.Label,
-					"Token":  sl.Token.Label,
-				})
-				if !k.Certificate.ValidAt(s.now()) {
-					opt += " — " + lang.L("sig.token.expired")
+				if def != "" && k.Label == def {
+					chosen = len(found)
 				}
-				s.found[opt] = tokenKey{slot: sl, key: k}
-				options = append(options, opt)
+				found = append(found, tokenKey{slot: sl, key: k})
 			}
 		}
-		s.keys.Options = options
-		s.keys.Refresh()
-		if len(options) == 0 {
+		s = s.u.sig // the step as shown now (the language may have changed)
+		s.showKeys(found, chosen)
+		if len(found) == 0 {
 			s.setMessage(lang.L("sig.token.nokey"), true)
 			return
 		}
-		s.setMessage(lang.L("sig.token.found", map[string]any{"N": len(options)}), false)
-		s.keys.SetSelected(options[0])
-		for i, o := range options {
-			if def, _ := workflow.DefaultKey(s.found[o].slot.Token); def != "" && s.found[o].key.Label == def {
-				s.keys.SetSelected(options[i])
-			}
-		}
+		n := len(found)
+		s.setText(func() string { return plural("sig.token.found", n, map[string]any{"N": n}) }, false)
 	})
+}
+
+// showKeys lists the keys found, in the current language, and chooses
+// one (by its place in the list).
+func (s *signatureStep) showKeys(found []tokenKey, chosen int) {
+	v := &s.u.views.sig
+	v.tokens = found
+	s.found = map[string]tokenKey{}
+	var options []string
+	for _, tk := range found {
+		k := tk.key
+		opt := lang.L("sig.token.key", map[string]any{
+			"Holder": k.Certificate.Cert.Subject.CommonName,
+			"Until":  k.Certificate.Cert.NotAfter.Format("02/01/2006"),
+			"Key":    k.Label,
+			"Token":  tk.slot.Token.Label,
+		})
+		if !k.Certificate.ValidAt(s.now()) {
+			opt += " — " + lang.L("sig.token.expired")
+		}
+		s.found[opt] = tk
+		options = append(options, opt)
+	}
+	s.keys.Options = options
+	s.keys.Refresh()
+	if chosen >= 0 && chosen < len(options) {
+		s.keys.SetSelected(options[chosen])
+	}
+	relayout(s.content)
 }
 
 // tokenKeys lists the keys of a token that can sign, each with its
@@ -296,6 +363,11 @@ func tokenKeys(ti *signer.TokenInfo) []signer.KeyInfo {
 // keyChosen shows the PIN field only when the token needs one, and the
 // pinpad notice for readers with their own keypad.
 func (s *signatureStep) keyChosen() {
+	for i, o := range s.keys.Options {
+		if o == s.keys.Selected {
+			s.u.views.sig.chosen = i
+		}
+	}
 	k, ok := s.found[s.keys.Selected]
 	if !ok {
 		s.pinBox.Hide()
@@ -345,11 +417,13 @@ func (s *signatureStep) useToken() {
 		cred, err = signer.OpenToken(ctx, opts)
 		return err
 	}, func(err error) {
+		s = s.u.sig
 		s.stop()
 		clear(pin)
 		if err != nil {
 			s.u.log.Errorf("opening token key %s: %v", k.key.Label, err)
-			s.setMessage(explain(err), true)
+			s.setText(func() string { return explain(err) }, true)
+			s.noCredential()
 			return
 		}
 		s.u.log.Infof("token key opened: %s on %s", k.key.Label, k.slot.Token.Label)
@@ -387,7 +461,7 @@ func (u *UI) pinPrompt(typed []byte) signer.PINPrompt {
 // chosen keeps the credential and shows its check.
 func (s *signatureStep) chosen(cred signer.Credential, label string) {
 	s.u.setCredential(cred, label)
-	s.setMessage(lang.L("sig.chosen", map[string]any{"Label": label}), false)
+	s.setText(func() string { return lang.L("sig.chosen", map[string]any{"Label": label}) }, false)
 	s.showCheck(cred)
 	s.u.refreshStatus()
 }
@@ -397,30 +471,38 @@ func (s *signatureStep) chosen(cred signer.Credential, label string) {
 // signature.
 func (s *signatureStep) showCheck(cred signer.Credential) {
 	findings := signer.CheckCertificate(cred.Certificate(), s.now())
-	s.findings.Objects = nil
-	for _, f := range findings {
-		icon := theme.InfoIcon()
-		imp := widget.MediumImportance
-		switch f.Severity {
-		case signer.Warning:
-			icon, imp = theme.WarningIcon(), widget.WarningImportance
-		case signer.Blocking:
-			icon, imp = theme.ErrorIcon(), widget.DangerImportance
-		}
-		l := widget.NewLabel(findingText(f))
-		l.Wrapping = fyne.TextWrapWord
-		l.Importance = imp
-		s.findings.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l))
-	}
+	s.findings.Objects = certificateLines(cred.Certificate(), findings) // details.go
 	s.checkTitle.Show()
 	s.findings.Refresh()
 	if err := signer.BlockingError(findings); err != nil {
-		s.setMessage(lang.L("sig.blocked"), true)
+		s.setText(func() string { return lang.L("sig.blocked") }, true)
 		s.u.setCredential(nil, "")
-		s.nextButton.Disable()
+		s.showReady()
+		s.updateNext()
 		return
 	}
-	s.nextButton.Enable()
+	s.showReady()
+	s.updateNext()
+}
+
+// showReady says in one unmistakable line which certificate signs, until
+// when; or, once one was tried, that none is active.
+func (s *signatureStep) showReady() {
+	cred := s.u.state.cred
+	switch {
+	case cred != nil:
+		s.ready.SetText(lang.L("sig.ready", map[string]any{"Holder": holder(cred), "Until": cred.Certificate().NotAfter.Local().Format("02/01/2006")}))
+		s.ready.Importance = widget.SuccessImportance
+		s.ready.Show()
+	case s.u.views.sig.isError:
+		s.ready.SetText(lang.L("sig.none"))
+		s.ready.Importance = widget.WarningImportance
+		s.ready.Show()
+	default:
+		s.ready.Hide()
+	}
+	s.ready.Refresh()
+	relayout(s.content)
 }
 
 func (s *signatureStep) start() {
@@ -442,12 +524,23 @@ func (s *signatureStep) stop() {
 	}
 }
 
-func (s *signatureStep) setMessage(msg string, isError bool) {
+// setMessage shows a message already worded; setText one worded when
+// shown (it follows a change of language).
+func (s *signatureStep) setMessage(msg string, isError bool) { s.setText(words(msg), isError) }
+
+func (s *signatureStep) setText(t text, isError bool) {
+	s.u.views.sig.message, s.u.views.sig.isError = t, isError
+	s.showText(t, isError)
+}
+
+func (s *signatureStep) showText(t text, isError bool) {
+	msg := t.show()
 	s.message.Importance = widget.MediumImportance
 	if isError {
 		s.message.Importance = widget.DangerImportance
 	}
 	s.message.SetText(msg)
+	relayout(s.content)
 }
 
 // holder is the certificate holder's name.

@@ -49,6 +49,16 @@ func TestTokenSignature(t *testing.T) {
 		t.Errorf("option %q should give the validity", rsa)
 	}
 	u.sig.keys.SetSelected(rsa)
+	// A change of language keeps the keys found and the one chosen.
+	n := len(u.sig.keys.Options)
+	u.setLanguage("fr")
+	if len(u.sig.keys.Options) != n || !strings.Contains(u.sig.keys.Selected, softhsm.TokenRSA) || !u.sig.tokenBox.Visible() {
+		t.Errorf("after a change of language: %q chosen among %q", u.sig.keys.Selected, u.sig.keys.Options)
+	}
+	u.setLanguage("")
+	if u.sig.keys.Selected != rsa {
+		t.Errorf("back in English: %q chosen, want %q", u.sig.keys.Selected, rsa)
+	}
 	if !u.sig.pinBox.Visible() || u.sig.pinpadNotice.Visible() {
 		t.Error("a token that needs a PIN should show the PIN field, not the pinpad notice")
 	}
