@@ -26,7 +26,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "bench-upload: building expeditor (default and nogui)" >&2
 # Built aside, then installed (copied) as a package or a download would
 # be: runs of a binary just written by the Go linker (through a memory
-# mapping) show ~10 MB more peak RSS than runs of the same binary once
+# mapping) show 6-11 MB more peak RSS than runs of the same binary once
 # copied (measured on Linux 6.18, ext4: more of the file gets mapped).
 mkdir "$tmp/build"
 go build -trimpath -o "$tmp/build/expeditor" ./cmd/expeditor
