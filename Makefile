@@ -9,7 +9,7 @@ GO ?= go
 VERSION ?= $(shell scripts/version.sh 2>/dev/null || echo 0.0.0~dev)
 LDFLAGS := -X github.com/expeditor-be/expeditor/internal/version.Version=$(VERSION)
 
-.PHONY: run test build bench fuzz package package-check deps-run deps-test clean
+.PHONY: run test build bench bench-launch walkthrough fuzz package package-check deps-run deps-test deps-gui clean
 
 run: deps-run build
 	./bin/expeditor
@@ -22,6 +22,9 @@ deps-run:
 
 deps-test:
 	@scripts/deps.sh test
+
+deps-gui:
+	@scripts/deps.sh gui
 
 # The whole suite: formatting, vet, a cgo-free build of everything but the
 # GUI (the PKCS#11 stub), the headless CLI (-tags nogui, no Fyne linked),
@@ -48,11 +51,24 @@ package-check:
 	VERSION="$(VERSION)" packaging/check.sh
 
 # Speed and memory targets, measured (not asserted in tests).
-bench: deps-test
+bench: deps-test deps-gui
 	scripts/bench-sign.sh
 	scripts/bench-upload.sh
 	scripts/check-ftps.sh
 	scripts/mem-replies.sh
+	scripts/bench-launch.sh
+
+# The desktop assistant's launch alone: content drawn, under Xvfb, first
+# run and returning user (RUNS=7 rounds each by default).
+bench-launch: deps-gui
+	scripts/bench-launch.sh
+
+# The practice flow driven under Xvfb with xdotool, a screenshot after each
+# step in SHOTS (default build/walkthrough): for a person to look at, not a
+# test.
+SHOTS ?= build/walkthrough
+walkthrough: deps-gui
+	scripts/walkthrough.sh $(SHOTS)
 
 # Every fuzz target, one after the other, FUZZTIME each (make fuzz
 # FUZZTIME=3m FUZZPARALLEL=2); the counts are in the output.

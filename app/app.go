@@ -49,17 +49,27 @@ func Run() {
 	})
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.Icon)
+	// Launch time (launch.go): the window and its OpenGL context are made
+	// first, while the translations and fonts load on another goroutine;
+	// the widgets are made here once both are ready, into the window's
+	// content set before Show (setting it after would resize the window).
+	warm := warmUp(a)
 	w := a.NewWindow("Expeditor")
-	u := NewUI(a, w)
-	w.SetContent(u.Content())
+	holder := container.NewStack()
+	w.SetContent(holder)
 	w.Resize(fyne.NewSize(980, 660))
+	w.Show()
+	<-warm
+	u := NewUI(a, w)
+	holder.Objects = []fyne.CanvasObject{u.Content()}
+	holder.Refresh()
 	w.SetOnDropped(u.dropped)
 	w.SetOnClosed(u.close)
 	u.firstRun()
 	u.offerSetup()      // setup.go
 	u.certificateCare() // watch.go
 	u.watchAnswers()
-	w.ShowAndRun()
+	a.Run()
 }
 
 // step is one screen of the flow.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Expeditor needs on Debian or Ubuntu, only
-# those that are missing. Usage: scripts/deps.sh run|test|package
+# those that are missing. Usage: scripts/deps.sh run|test|package|gui
 set -euo pipefail
 
 build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
@@ -21,11 +21,18 @@ unpacked=(proftpd-core proftpd-mod-crypto pure-ftpd)
 package=(xz-utils gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wixl msitools icoutils
 	desktop-file-utils)
 
+# The desktop assistant under Xvfb, from outside (make bench-launch,
+# scripts/walkthrough.sh): python3 reads the screen through libX11 for
+# the launch benchmark, xdotool types and clicks, ImageMagick's import
+# takes the screenshots.
+gui=(xvfb xauth libx11-6 python3 xdotool imagemagick)
+
 case "${1:-run}" in
 run) want=("${build[@]}") ;;
 test) want=("${build[@]}" "${test[@]}") ;;
 package) want=("${build[@]}" "${package[@]}") ;;
-*) echo "usage: $0 run|test|package" >&2; exit 2 ;;
+gui) want=("${build[@]}" "${gui[@]}") ;;
+*) echo "usage: $0 run|test|package|gui" >&2; exit 2 ;;
 esac
 
 missing=()
