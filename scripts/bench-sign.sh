@@ -31,8 +31,17 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "bench-sign: building expeditor (default and nogui)" >&2
-go build -trimpath -o "$tmp/expeditor" ./cmd/expeditor
-go build -trimpath -tags nogui -o "$tmp/expeditor-nogui" ./cmd/expeditor
+# Built aside, then installed (copied) as a package or a download would
+# be: runs of a binary just written by the Go linker (through a memory
+# mapping) show 6-11 MB more peak RSS than runs of the same binary once
+# copied (measured on Linux 6.18, ext4: more of the file gets mapped).
+mkdir "$tmp/build"
+go build -trimpath -o "$tmp/build/expeditor" ./cmd/expeditor
+go build -trimpath -tags nogui -o "$tmp/build/expeditor-nogui" ./cmd/expeditor
+install -m 755 "$tmp/build/expeditor" "$tmp/build/expeditor-nogui" "$tmp/"
+rm -r "$tmp/build"
+# The ledger goes in a configuration folder of its own, not the user's.
+export EXPEDITOR_HOME="$tmp/home"
 
 # The declaration: whole CRLF lines up to SIZE_MIB MiB.
 line=$'  <Worker><INSS>85073003328</INSS><Name>Emile Dupont</Name><Wage>2345.67</Wage></Worker>\r'

@@ -1,6 +1,7 @@
 package signer
 
 import (
+	"crypto/sha256"
 	"io"
 	"testing"
 	"time"
@@ -50,5 +51,31 @@ func BenchmarkSignDetached(b *testing.B) {
 		if _, err := SignDetached(newCRLFReader(size), cred, time.Now()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLineCounter measures the line-ending check alone over 256 KiB
+// buffers of CRLF text (it runs beside the hash, on the reading
+// goroutine, and must stay well ahead of it).
+func BenchmarkLineCounter(b *testing.B) {
+	buf := make([]byte, readBufferSize)
+	io.ReadFull(newCRLFReader(int64(len(buf))), buf)
+	b.SetBytes(int64(len(buf)))
+	var c LineCounter
+	for b.Loop() {
+		c.Write(buf)
+	}
+	if !c.Result().TextModeSafe {
+		b.Fatal("not CRLF")
+	}
+}
+
+// BenchmarkSHA256 is the floor: SHA-256 over 256 KiB buffers.
+func BenchmarkSHA256(b *testing.B) {
+	buf := make([]byte, readBufferSize)
+	b.SetBytes(int64(len(buf)))
+	h := sha256.New()
+	for b.Loop() {
+		h.Write(buf)
 	}
 }

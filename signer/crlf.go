@@ -71,8 +71,8 @@ func (c *LineCounter) Write(p []byte) (int, error) {
 	// Nearly every declaration is CRLF throughout: prove that quickly, and
 	// count its lines with the vectorised counter. Only a write that holds
 	// a bad line ending is looked at line by line.
-	if crlfOnly(p, c.prevCR) {
-		n := int64(bytes.Count(p, lf))
+	if lfs, ok := crlfOnly(p, c.prevCR); ok {
+		n := int64(lfs)
 		c.l.Lines += n
 		c.l.CRLF += n
 		c.l.Size += int64(len(p))
@@ -135,23 +135,21 @@ func (c *LineCounter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var lf = []byte{'\n'}
-
 // crlfOnly reports that in p every LF follows a CR and every CR but a last
 // one is followed by an LF, prevCR saying whether the byte before p was a
 // CR: then p holds CRLF line endings only, and a CR at its end is decided
-// by the next write. Each LF is found with the vectorised search and must
-// follow a CR; then, with the vectorised count, there must be no other CR
-// than those (and a last one). This runs at several GB/s, far ahead of
-// the hash.
-func crlfOnly(p []byte, prevCR bool) bool {
+// by the next write. It also returns the number of LFs in p. Each LF is
+// found with the vectorised search and must follow a CR; then, with the
+// vectorised count, there must be no other CR than those (and a last
+// one). This runs at several GB/s, far ahead of the hash.
+func crlfOnly(p []byte, prevCR bool) (lfs int, ok bool) {
 	if prevCR {
 		if len(p) == 0 || p[0] != '\n' {
-			return len(p) == 0
+			return 0, len(p) == 0
 		}
 		p = p[1:]
+		lfs = 1
 	}
-	lfs := 0
 	for off := 0; ; {
 		j := bytes.IndexByte(p[off:], '\n')
 		if j < 0 {
@@ -159,7 +157,7 @@ func crlfOnly(p []byte, prevCR bool) bool {
 		}
 		i := off + j
 		if i == 0 || p[i-1] != '\r' {
-			return false
+			return 0, false
 		}
 		lfs++
 		off = i + 1
@@ -168,7 +166,10 @@ func crlfOnly(p []byte, prevCR bool) bool {
 	if len(p) > 0 && p[len(p)-1] == '\r' {
 		crs--
 	}
-	return crs == lfs
+	if prevCR {
+		crs++ // the CR before p, followed by its first LF
+	}
+	return lfs, crs == lfs
 }
 
 var cr = []byte{'\r'}

@@ -222,8 +222,12 @@ func TestCRLFOnlyExact(t *testing.T) {
 				want = false
 			}
 		}
-		if got := crlfOnly(p, prevCR); got != want {
+		lfs, got := crlfOnly(p, prevCR)
+		if got != want {
 			t.Fatalf("crlfOnly(%q, %v) = %v, want %v", p, prevCR, got, want)
+		}
+		if got && lfs != bytes.Count(p, []byte{'\n'}) {
+			t.Fatalf("crlfOnly(%q, %v) counts %d LFs, want %d", p, prevCR, lfs, bytes.Count(p, []byte{'\n'}))
 		}
 	}
 }

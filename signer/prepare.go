@@ -212,24 +212,44 @@ func Prepare(ctx context.Context, fiPaths []string, cred Credential, opts Prepar
 		done += it.size
 		return le, err
 	}
+	// First every part signed as it is: each is read once, its line
+	// endings checked and its bytes hashed in the same read, before
+	// anything is changed (a refusal leaves everything as it was).
+	lineEndings := make([]LineEndings, len(items))
+	for i := range items {
+		if it := &items[i]; it.sign && it.size <= opts.MaxPart {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("preparation stopped: %w", err)
+			}
+			le, err := read(it)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", it.name, err)
+			}
+			if !le.TextModeSafe && !opts.ConvertCRLF {
+				return nil, fmt.Errorf("%s cannot be signed as it is: %s: %w", it.name, le.Problem(), ErrNeedsCRLF)
+			}
+			lineEndings[i] = le
+		}
+	}
 	var signList []fiItem
 	var intermediates []string
-	for _, it := range items {
+	for i, it := range items {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("preparation stopped: %w", err)
 		}
 		var converted string
 		if it.sign {
-			var le LineEndings
-			if it.size <= opts.MaxPart {
-				le, err = read(&it)
-			} else {
+			le := lineEndings[i] // read above
+			if it.size > opts.MaxPart {
 				// Too large for one signature: only its line endings
-				// matter before the split; each part is read afterwards.
-				le, err = CheckLineEndings(it.path)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", it.name, err)
+				// matter before the split (preflight checked them unless
+				// it is to be converted); each part is read afterwards.
+				le = LineEndings{TextModeSafe: true}
+				if opts.ConvertCRLF {
+					if le, err = CheckLineEndings(it.path); err != nil {
+						return nil, fmt.Errorf("%s: %w", it.name, err)
+					}
+				}
 			}
 			if !le.TextModeSafe {
 				if !opts.ConvertCRLF {
@@ -469,7 +489,10 @@ func preflight(it fiItem, opts PrepareOptions) error {
 	if it.size > opts.MaxPart && it.name.Parts != 1 {
 		return fmt.Errorf("%s is %d bytes, more than the %d allowed per part, and is already one of %d parts: Expeditor only splits a declaration in one part; make the parts smaller", it.name, it.size, opts.MaxPart, it.name.Parts)
 	}
-	if it.sign && !opts.ConvertCRLF {
+	// A part signed as it is has its line endings checked as it is
+	// hashed, before anything is changed; one to be split is checked here,
+	// before the split.
+	if it.sign && !opts.ConvertCRLF && it.size > opts.MaxPart {
 		le, err := CheckLineEndings(it.path)
 		if err != nil {
 			return err

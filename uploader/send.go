@@ -284,8 +284,36 @@ func SendPlan(ctx context.Context, ep Endpoint, auth Auth, plan *Plan, opts Send
 	if err := checkExpected(plan, opts.ExpectedSHA256); err != nil {
 		return nil, err
 	}
+	return sendDialing(ctx, &Dialing{ep: ep, auth: auth}, plan, opts)
+}
+
+// SendPlanDialing is SendPlan over the connection d is opening (see
+// DialAhead); d is closed when the send does not take it.
+func SendPlanDialing(ctx context.Context, d *Dialing, plan *Plan, opts SendOptions) (*SendResult, error) {
+	opts.Endpoint = d.ep.String()
+	if opts.DryRun {
+		d.Close()
+		return dryRun(ctx, plan, opts)
+	}
+	if err := checkExpected(plan, opts.ExpectedSHA256); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return sendDialing(ctx, d, plan, opts)
+}
+
+func sendDialing(ctx context.Context, d *Dialing, plan *Plan, opts SendOptions) (*SendResult, error) {
+	taken := false
+	d.once.Do(func() { taken = true })
+	if !taken {
+		return nil, errors.New("this connection was given up or used already")
+	}
+	if d.cancel != nil {
+		defer d.cancel() // the dial's context, once the transport is done with
+	}
+	ep, auth := d.ep, d.auth
 	opts.Redial = func(ctx context.Context) (Transport, error) { return Dial(ctx, ep, auth) }
-	t, err := Dial(ctx, ep, auth)
+	t, err := d.take(ctx)
 	if err != nil && IsTransient(err) && opts.retries() > 0 {
 		// The first connection gets the same patience as the later ones.
 		t, err = nil, nil

@@ -77,6 +77,14 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 		}
 		req.Plan = plan
 	}
+	var dialing *uploader.Dialing
+	if req.Transport == nil && !opts.DryRun {
+		// Connect and log in while the ledger is consulted and the set
+		// claimed: the server takes a while to log in. Given up (in the
+		// background) if the send does not start.
+		dialing = uploader.DialAhead(ctx, req.Endpoint, req.Auth)
+		defer dialing.Close()
+	}
 	if opts.ExpectedSHA256 == nil {
 		digests, err := l.PreparedDigests(req.Set)
 		if err != nil {
@@ -113,9 +121,12 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 	}
 	defer release()
 	var res *uploader.SendResult
-	if req.Transport != nil {
+	switch {
+	case req.Transport != nil:
 		res, err = uploader.SendPlanOver(ctx, req.Transport, req.Plan, opts)
-	} else {
+	case dialing != nil:
+		res, err = uploader.SendPlanDialing(ctx, dialing, req.Plan, opts)
+	default:
 		res, err = uploader.SendPlan(ctx, req.Endpoint, req.Auth, req.Plan, opts)
 	}
 	ev := Event{State: StateSent, PID: os.Getpid()}

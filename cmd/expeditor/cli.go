@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -63,6 +64,15 @@ func run(args []string) int {
 	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	if len(args) == 0 {
 		return runGUI(env)
+	}
+	// The GUI packages lock the main goroutine to the main thread from
+	// their package init (Fyne's GLFW driver and its systray, once each:
+	// windows must be driven from there). A command does not need it, and
+	// with it every wait of the main goroutine (for the hash, the network)
+	// is a handoff between threads: undone, each lock (an unlock too many
+	// does nothing).
+	for range 4 {
+		runtime.UnlockOSThread()
 	}
 	return env.dispatch(args)
 }
