@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -18,25 +17,11 @@ import (
 // checksIn lists the check boxes shown in an object.
 func checksIn(o fyne.CanvasObject) []*widget.Check {
 	var out []*widget.Check
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
+	eachShown(o, func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok {
+			out = append(out, c)
 		}
-		switch w := o.(type) {
-		case *widget.Check:
-			out = append(out, w)
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case *widget.PopUp:
-			walk(w.Content)
-		case *container.Scroll:
-			walk(w.Content)
-		}
-	}
-	walk(o)
+	})
 	return out
 }
 

@@ -153,32 +153,38 @@ func dismissButton(o fyne.CanvasObject) *widget.Button {
 // buttonsIn lists the buttons shown in an object, in order.
 func buttonsIn(o fyne.CanvasObject) []*widget.Button {
 	var out []*widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
+	eachShown(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			out = append(out, b)
 		}
-		switch w := o.(type) {
-		case *widget.Button:
-			out = append(out, w)
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case *widget.PopUp:
-			walk(w.Content)
-		case *container.Scroll:
-			walk(w.Content)
-		case *widget.Accordion:
-			for _, it := range w.Items {
-				if it.Open {
-					walk(it.Detail)
-				}
+	})
+	return out
+}
+
+// eachShown calls visit for every object shown in o, o included, in
+// order: the contents of containers, pop-ups, scroll areas and the open
+// items of accordions; hidden objects and what they hold are skipped.
+func eachShown(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	visit(o)
+	switch w := o.(type) {
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			eachShown(c, visit)
+		}
+	case *widget.PopUp:
+		eachShown(w.Content, visit)
+	case *container.Scroll:
+		eachShown(w.Content, visit)
+	case *widget.Accordion:
+		for _, it := range w.Items {
+			if it.Open {
+				eachShown(it.Detail, visit)
 			}
 		}
 	}
-	walk(o)
-	return out
 }
 
 // isModal reports whether a pop-up is a dialog (which only its buttons

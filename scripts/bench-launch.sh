@@ -26,6 +26,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/xvfb.sh
+. scripts/xvfb.sh
 RUNS=${RUNS:-7}
 MIN_COLOURS=${MIN_COLOURS:-24}
 TIMEOUT_S=${TIMEOUT_S:-15}
@@ -51,14 +53,7 @@ if [ -z "$bin" ]; then
 fi
 
 # An Xvfb of our own, on the first free display it finds (-displayfd).
-Xvfb -displayfd 3 -screen 0 "${SCREEN}x24" -br -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-xvfb_pid=$!
-for _ in $(seq 1 100); do
-	[ -s "$tmp/display" ] && break
-	sleep 0.05
-done
-[ -s "$tmp/display" ] || { echo "bench-launch: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
-export DISPLAY=":$(head -n1 "$tmp/display")"
+start_xvfb bench-launch "$SCREEN" "$tmp"
 
 # newhome DIR: an empty home, and the environment that points there (no
 # EXPEDITOR_HOME, the XDG folders inside it).

@@ -34,6 +34,8 @@ screen=${2:-800x600}
 BIG_MB=${BIG_MB:-190}
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/xvfb.sh
+. scripts/xvfb.sh
 for tool in go Xvfb xdotool import python3; do
 	command -v "$tool" >/dev/null || { echo "walkthrough: $tool is missing (scripts/deps.sh gui installs it)" >&2; exit 1; }
 done
@@ -61,14 +63,7 @@ if [ -z "$bin" ]; then
 	bin="$tmp/expeditor"
 fi
 
-Xvfb -displayfd 3 -screen 0 "${screen}x24" -br -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-xvfb_pid=$!
-for _ in $(seq 1 100); do
-	[ -s "$tmp/display" ] && break
-	sleep 0.05
-done
-[ -s "$tmp/display" ] || { echo "walkthrough: Xvfb did not start" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
-export DISPLAY=":$(head -n1 "$tmp/display")"
+start_xvfb walkthrough "$screen" "$tmp"
 
 # The user's home: empty but for the big practice declaration.
 home="$tmp/home"
