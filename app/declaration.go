@@ -204,8 +204,11 @@ func (d *declarationStep) open(path string) {
 	} else if set, err := batch.SetOf(path); err != nil || set.Key() != cur.Key() {
 		d.u.clearSet()
 	}
-	info, err := os.Stat(path)
-	if err != nil || !info.Mode().IsRegular() {
+	// The rule of every declaration file: a regular file, not empty (an
+	// empty one is refused only once it is known to need naming).
+	checkErr := workflow.CheckDeclaration(path)
+	empty := errors.Is(checkErr, batch.ErrEmptyDeclaration)
+	if checkErr != nil && !empty {
 		d.setText(func() string { return lang.L("decl.err.notfile", map[string]any{"Path": path}) })
 		return
 	}
@@ -240,7 +243,7 @@ func (d *declarationStep) open(path string) {
 			return lang.L("decl.badname", map[string]any{"Name": base, "Reason": explainNameError(ne)})
 		}
 	}
-	if errors.Is(workflow.CheckDeclaration(path), batch.ErrEmptyDeclaration) {
+	if empty {
 		d.setText(func() string { return lang.L("decl.err.empty", map[string]any{"Name": base}) })
 		return
 	}
