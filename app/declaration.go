@@ -261,9 +261,16 @@ func (u *UI) clearSet() {
 		return
 	}
 	u.state.set, u.state.fi, u.state.size, u.state.split = nil, "", 0, false
+	u.forgetResults()
+	u.refreshStatus()
+}
+
+// forgetResults drops what the steps found about the last declaration
+// (prepared, sent, answered, and what they show); a send under way keeps
+// its Cancel.
+func (u *UI) forgetResults() {
 	u.state.prepared, u.state.sent, u.state.answered, u.state.convertCRLF = false, "", false, false
 	u.views.prep, u.views.send, u.views.replies = prepView{}, sendView{cancel: u.views.send.cancel}, repliesView{}
-	u.refreshStatus()
 }
 
 // selectSet makes set the declaration of the flow.
@@ -276,11 +283,7 @@ func (u *UI) selectSet(set batch.Set) {
 		}
 	}
 	if u.state.set == nil || u.state.set.Key() != set.Key() {
-		u.state.prepared = false
-		u.state.sent = ""
-		u.state.answered = false
-		u.state.convertCRLF = false
-		u.views.prep, u.views.send, u.views.replies = prepView{}, sendView{cancel: u.views.send.cancel}, repliesView{}
+		u.forgetResults()
 	}
 	u.state.naming = ""
 	u.state.set = &set
