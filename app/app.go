@@ -198,7 +198,6 @@ func NewUI(a fyne.App, w fyne.Window) *UI {
 	applyLanguage(a.Preferences().String(prefLanguage))
 	u.log.Infof("Expeditor %s started, language %s", Version, language())
 	u.build()
-	u.installKeys() // keys.go
 	return u
 }
 
@@ -261,6 +260,7 @@ func (u *UI) build() {
 	split.Offset = 0.24
 	u.root = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), u.status), nil, nil, split)
 	u.window.SetTitle(lang.L("app.title"))
+	u.installKeys() // keys.go: the new pages' entries and Enter wiring
 	u.show(u.current)
 	if u.settingsDialog != nil {
 		// An open settings dialog follows the language too.

@@ -204,8 +204,11 @@ func (d *declarationStep) open(path string) {
 	} else if set, err := batch.SetOf(path); err != nil || set.Key() != cur.Key() {
 		d.u.clearSet()
 	}
-	info, err := os.Stat(path)
-	if err != nil || !info.Mode().IsRegular() {
+	// The rule of every declaration file: a regular file, not empty (an
+	// empty one is refused only once it is known to need naming).
+	checkErr := workflow.CheckDeclaration(path)
+	empty := errors.Is(checkErr, batch.ErrEmptyDeclaration)
+	if checkErr != nil && !empty {
 		d.setText(func() string { return lang.L("decl.err.notfile", map[string]any{"Path": path}) })
 		return
 	}
@@ -240,7 +243,7 @@ func (d *declarationStep) open(path string) {
 			return lang.L("decl.badname", map[string]any{"Name": base, "Reason": explainNameError(ne)})
 		}
 	}
-	if errors.Is(workflow.CheckDeclaration(path), batch.ErrEmptyDeclaration) {
+	if empty {
 		d.setText(func() string { return lang.L("decl.err.empty", map[string]any{"Name": base}) })
 		return
 	}
@@ -258,9 +261,16 @@ func (u *UI) clearSet() {
 		return
 	}
 	u.state.set, u.state.fi, u.state.size, u.state.split = nil, "", 0, false
+	u.forgetResults()
+	u.refreshStatus()
+}
+
+// forgetResults drops what the steps found about the last declaration
+// (prepared, sent, answered, and what they show); a send under way keeps
+// its Cancel.
+func (u *UI) forgetResults() {
 	u.state.prepared, u.state.sent, u.state.answered, u.state.convertCRLF = false, "", false, false
 	u.views.prep, u.views.send, u.views.replies = prepView{}, sendView{cancel: u.views.send.cancel}, repliesView{}
-	u.refreshStatus()
 }
 
 // selectSet makes set the declaration of the flow.
@@ -273,11 +283,7 @@ func (u *UI) selectSet(set batch.Set) {
 		}
 	}
 	if u.state.set == nil || u.state.set.Key() != set.Key() {
-		u.state.prepared = false
-		u.state.sent = ""
-		u.state.answered = false
-		u.state.convertCRLF = false
-		u.views.prep, u.views.send, u.views.replies = prepView{}, sendView{cancel: u.views.send.cancel}, repliesView{}
+		u.forgetResults()
 	}
 	u.state.naming = ""
 	u.state.set = &set

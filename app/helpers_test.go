@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/zalando/go-keyring"
+
+	"github.com/expeditor-be/expeditor/workflow"
 )
 
 // newTestUI builds the assistant on a test app (no display) with its own
@@ -95,4 +97,11 @@ func rendered(c *fyne.Container) string {
 	}
 	walk(c)
 	return b.String()
+}
+
+// historyLine is a History row as one line: the set, its account, its
+// state and the codes of its last reply (the row shows the two parts side
+// by side).
+func historyLine(e workflow.Record) string {
+	return historyWhat(e) + "  ·  " + historyStatus(e)
 }

@@ -128,12 +128,6 @@ func setHistoryRow(o fyne.CanvasObject, e workflow.Record) {
 	row.Refresh()
 }
 
-// historyLine is one declaration set for one account, with its state and
-// the codes of its last reply (refusals included).
-func historyLine(e workflow.Record) string {
-	return historyWhat(e) + "  ·  " + historyStatus(e)
-}
-
 // historyWhat is when, which set, to which account.
 func historyWhat(e workflow.Record) string {
 	account := e.Account

@@ -21,8 +21,8 @@ import (
 // In a text box, Enter submits it where the step says so (the password
 // uses the certificate, the PIN the key, a profile field saves).
 
-// installKeys wires the window's keys. It is called again after the
-// window is rebuilt in another language.
+// installKeys wires the window's keys. build calls it each time it makes
+// the pages (at start, in another language, for the next declaration).
 func (u *UI) installKeys() {
 	u.window.Canvas().SetOnTypedKey(u.typedKey)
 	// Not a key, but wired at the same moment: the mouse wheel over an

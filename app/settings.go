@@ -90,6 +90,5 @@ func (u *UI) setLanguage(code string) {
 		u.log.Infof("language %s", language())
 	}
 	u.build()
-	u.installKeys() // keys.go
 	u.window.SetContent(u.root)
 }
