@@ -234,6 +234,16 @@ func TestNotifyAnswers(t *testing.T) {
 	if got != want {
 		t.Errorf("signature lines:\n%s\nwant:\n%s", got, want)
 	}
+
+	// They are part of the Replies message, so a change of language words
+	// them again with the rest of it.
+	t.Cleanup(func() { u.setLanguage("") })
+	u.replies.setText(words("2 new replies"))
+	u.showReplySignatures([]uploader.FetchedReply{unsigned})
+	u.setLanguage("nl")
+	if got := u.replies.message.Text; got != "2 new replies\nFO.ACRF.999999.20261121.00001.R: niet ondertekend (er kwam geen FS mee)" {
+		t.Errorf("replies message after a change of language: %q", got)
+	}
 }
 
 // The sets waiting for an answer: sent, and with no answer or only an

@@ -260,10 +260,14 @@ func signatureLines(got []uploader.FetchedReply) []string {
 }
 
 // showReplySignatures adds the signature of each reply fetched to the
-// Replies step's message, and warns about untrusted ones.
+// Replies step's message (worded again after a change of language, like
+// the rest of it), and warns about untrusted ones.
 func (u *UI) showReplySignatures(got []uploader.FetchedReply) {
-	if lines := signatureLines(got); len(lines) > 0 {
-		u.replies.message.SetText(u.replies.message.Text + "\n" + strings.Join(lines, "\n"))
+	if len(signatureLines(got)) > 0 {
+		before := u.views.replies.message
+		u.replies.setText(func() string {
+			return before.show() + "\n" + strings.Join(signatureLines(got), "\n")
+		})
 	}
 	u.warnUntrusted(got)
 }
