@@ -20,6 +20,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench-build.sh
+. scripts/bench-build.sh
 RUNS=${RUNS:-7}
 SIZE_MIB=${SIZE_MIB:-190}
 
@@ -31,15 +33,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "bench-sign: building expeditor (default and nogui)" >&2
-# Built aside, then installed (copied) as a package or a download would
-# be: runs of a binary just written by the Go linker (through a memory
-# mapping) show 6-11 MB more peak RSS than runs of the same binary once
-# copied (measured on Linux 6.18, ext4: more of the file gets mapped).
-mkdir "$tmp/build"
-go build -trimpath -o "$tmp/build/expeditor" ./cmd/expeditor
-go build -trimpath -tags nogui -o "$tmp/build/expeditor-nogui" ./cmd/expeditor
-install -m 755 "$tmp/build/expeditor" "$tmp/build/expeditor-nogui" "$tmp/"
-rm -r "$tmp/build"
+build_expeditor "$tmp"
 # The ledger goes in a configuration folder of its own, not the user's.
 export EXPEDITOR_HOME="$tmp/home"
 

@@ -18,21 +18,15 @@
 # times, and the load average is printed with them.
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench-build.sh
+. scripts/bench-build.sh
 for tool in go vsftpd curl openssl; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "bench-upload: $tool is not installed" >&2; exit 1; }
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "bench-upload: building expeditor (default and nogui)" >&2
-# Built aside, then installed (copied) as a package or a download would
-# be: runs of a binary just written by the Go linker (through a memory
-# mapping) show 6-11 MB more peak RSS than runs of the same binary once
-# copied (measured on Linux 6.18, ext4: more of the file gets mapped).
-mkdir "$tmp/build"
-go build -trimpath -o "$tmp/build/expeditor" ./cmd/expeditor
-go build -trimpath -tags nogui -o "$tmp/build/expeditor-nogui" ./cmd/expeditor
-install -m 755 "$tmp/build/expeditor" "$tmp/build/expeditor-nogui" "$tmp/"
-rm -r "$tmp/build"
+build_expeditor "$tmp"
 for build in expeditor expeditor-nogui; do
 	echo "== $build send; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	EXPEDITOR_BENCH_BIN="$tmp/$build" go test ./uploader -run '^$' -bench '^BenchmarkSend$' -benchtime 1x -count 1 2>&1 |

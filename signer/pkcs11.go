@@ -257,11 +257,7 @@ func listObjects(ctx context.Context, m *module, slot uint, ti *TokenInfo, opts 
 		return mapTokenError(err, ti)
 	}
 	ti.Keys, ti.Certificates = keys, certs
-	if k, err := chooseKey(keys, ""); err == nil {
-		ti.DefaultKey = k.Label
-	} else {
-		ti.DefaultErr = err
-	}
+	ti.DefaultKey, ti.DefaultErr = DefaultKeyLabel(keys)
 	return nil
 }
 

@@ -325,6 +325,18 @@ func keyMatchesCert(k *KeyInfo, c *x509.Certificate) bool {
 	return false
 }
 
+// DefaultKeyLabel is the label of the key OpenToken signs with among keys
+// when none is named: the one labelled "Signature", else the only key with
+// a certificate that allows signing. It is "" with the reason when there
+// is no such key or several.
+func DefaultKeyLabel(keys []KeyInfo) (string, error) {
+	k, err := chooseKey(keys, "")
+	if err != nil {
+		return "", err
+	}
+	return k.Label, nil
+}
+
 // chooseKey picks the key to sign with: the one named, else the one
 // labelled "Signature", else the only key with a certificate that allows
 // signing. An ambiguous choice is an error listing the candidates.

@@ -277,14 +277,8 @@ func Send(ctx context.Context, ep Endpoint, auth Auth, set batch.Set, opts SendO
 // SendPlan is Send for a set already checked by CheckSet: the plan is
 // sent as it is, without checking the set again.
 func SendPlan(ctx context.Context, ep Endpoint, auth Auth, plan *Plan, opts SendOptions) (*SendResult, error) {
-	opts.Endpoint = ep.String()
-	if opts.DryRun {
-		return dryRun(ctx, plan, opts)
-	}
-	if err := checkExpected(plan, opts.ExpectedSHA256); err != nil {
-		return nil, err
-	}
-	return sendDialing(ctx, &Dialing{ep: ep, auth: auth}, plan, opts)
+	// Dialled when the send starts, as nothing was dialled ahead.
+	return SendPlanDialing(ctx, &Dialing{ep: ep, auth: auth}, plan, opts)
 }
 
 // SendPlanDialing is SendPlan over the connection d is opening (see

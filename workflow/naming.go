@@ -113,12 +113,10 @@ func NameDeclaration(ctx context.Context, src, dir string, n batch.Name) (batch.
 // NameDeclaration is the package's NameDeclaration with this ledger's
 // journal.
 func (l *Ledger) NameDeclaration(ctx context.Context, src, dir string, n batch.Name) (batch.Name, string, error) {
-	if err := CheckDeclaration(src); err != nil {
-		return n, "", err
-	}
+	// batch makes CheckDeclaration's checks, with the same errors, before
+	// the journal is used; its empty-file refusal becomes the coded one.
 	n, dst, err := batch.NameDeclaration(ctx, l, src, dir, n)
 	if errors.Is(err, batch.ErrEmptyDeclaration) {
-		// Emptied between the check and the copy.
 		return n, dst, emptyDeclaration(src)
 	}
 	return n, dst, err

@@ -48,18 +48,12 @@ func DefaultKey(ti *signer.TokenInfo) (string, error) {
 		// The listing applied signer's own rule, the one OpenToken uses.
 		return ti.DefaultKey, ti.DefaultErr
 	}
-	keys := TokenKeys(ti)
-	var sig []string
-	for _, k := range keys {
-		if k.Label == signer.EIDSignatureLabel {
-			sig = append(sig, k.Label)
-		}
+	// The same rule over the keys listed and those its certificates
+	// stand for; when it finds none, which key signs is known only after
+	// the PIN.
+	def, err := signer.DefaultKeyLabel(TokenKeys(ti))
+	if err != nil {
+		return "", nil
 	}
-	switch {
-	case len(sig) == 1:
-		return sig[0], nil
-	case len(keys) == 1:
-		return keys[0].Label, nil
-	}
-	return "", nil
+	return def, nil
 }

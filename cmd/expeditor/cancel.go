@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/workflow"
 )
 
@@ -29,13 +30,13 @@ func runCancel(env *cliEnv, args []string) error {
 	if len(pos) == 0 {
 		return usagef("give the name of each set to cancel (its GO name, or one of its FI files)")
 	}
-	var sets []string
+	var tds []batch.Name
 	for _, p := range pos {
 		td, err := workflow.TDName(baseName(p))
 		if err != nil {
 			return usagef("%v", err)
 		}
-		sets = append(sets, td.String())
+		tds = append(tds, td)
 	}
 	ep, auth, builtin, haveEP, err := f.endpoint(env)
 	if err != nil {
@@ -52,9 +53,8 @@ func runCancel(env *cliEnv, args []string) error {
 	// Every set is checked against the ledger before anything is sent.
 	account := workflow.AccountOf(ep.User, ep.Host)
 	if !*force {
-		for _, td := range sets {
-			n, _ := workflow.TDName(td)
-			if _, err := ledger.CheckCancel(account, n.Env, workflow.SetName(td)); err != nil {
+		for _, td := range tds {
+			if _, err := ledger.CheckCancel(account, td.Env, td.With(batch.GO).String()); err != nil {
 				return explainCancelError(err)
 			}
 		}
@@ -66,8 +66,8 @@ func runCancel(env *cliEnv, args []string) error {
 	}
 	ctx, stop := commandContext()
 	defer stop()
-	for _, td := range sets {
-		res, err := ledger.Cancel(ctx, workflow.CancelRequest{Endpoint: ep, Auth: auth, Set: td, Force: *force})
+	for _, td := range tds {
+		res, err := ledger.Cancel(ctx, workflow.CancelRequest{Endpoint: ep, Auth: auth, Set: td.String(), Force: *force})
 		if err != nil {
 			return explainCancelError(explainSendError(err, &f))
 		}
