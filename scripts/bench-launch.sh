@@ -28,6 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/xvfb.sh
 . scripts/xvfb.sh
+scripts=$PWD/scripts
 RUNS=${RUNS:-7}
 MIN_COLOURS=${MIN_COLOURS:-24}
 TIMEOUT_S=${TIMEOUT_S:-15}
@@ -91,75 +92,13 @@ mkdir -p "$ret/work"
 # The screen watcher: launches the command given, reads the screen until
 # content is drawn (or TIMEOUT_S), prints "mapped_ms content_ms colours"
 # and stops the command.
-cat >"$tmp/watch.py" <<'EOF'
-import ctypes, os, signal, subprocess, sys, time
-min_colours, timeout = int(sys.argv[1]), float(sys.argv[2])
-cmd = sys.argv[3:]
-x = ctypes.CDLL("libX11.so.6")
-x.XOpenDisplay.restype = ctypes.c_void_p
-x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-x.XDefaultScreen.argtypes = [ctypes.c_void_p]
-x.XRootWindow.restype = ctypes.c_ulong
-x.XRootWindow.argtypes = [ctypes.c_void_p, ctypes.c_int]
-x.XDisplayWidth.argtypes = x.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
-x.XGetImage.restype = ctypes.c_void_p
-x.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
-                        ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
-x.XFree.argtypes = [ctypes.c_void_p]
-dpy = x.XOpenDisplay(None)
-if not dpy:
-    sys.exit("watch: cannot open the display")
-scr = x.XDefaultScreen(dpy)
-root = x.XRootWindow(dpy, scr)
-w, h = x.XDisplayWidth(dpy, scr), x.XDisplayHeight(dpy, scr)
-
-def colours():
-    # A ZPixmap of the whole root, 32 bits a pixel at depth 24; every
-    # second pixel of every second row is enough to count colours.
-    img = x.XGetImage(dpy, root, 0, 0, w, h, 0xFFFFFFFF, 2)
-    data_ptr = ctypes.c_void_p.from_address(img + 16).value
-    raw = ctypes.string_at(data_ptr, w * h * 4)
-    x.XFree(data_ptr)
-    x.XFree(img)
-    px = memoryview(raw).cast("I")
-    seen = set()
-    for y in range(0, h, 2):
-        seen.update(px[y * w:(y + 1) * w:2])
-    seen.discard(0)
-    return len(seen)
-
-t0 = time.monotonic()
-p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-mapped = content = None
-n = 0
-while time.monotonic() - t0 < timeout and p.poll() is None:
-    n = colours()
-    t = (time.monotonic() - t0) * 1000
-    if mapped is None and n > 0:
-        mapped = t
-    if n >= min_colours:
-        content = t
-        break
-    time.sleep(0.005)
-p.send_signal(signal.SIGTERM)
-try:
-    p.wait(5)
-except subprocess.TimeoutExpired:
-    p.kill()
-    p.wait()
-# Wait for the window to be gone before the next round.
-deadline = time.monotonic() + 5
-while colours() and time.monotonic() < deadline:
-    time.sleep(0.02)
-fmt = lambda v: "%.0f" % v if v is not None else "none"
-print(fmt(mapped), fmt(content), n)
-EOF
+# (scripts/launch_watch.py, with scripts/x11screen.py)
 
 # round CASE HOME BIN: one launch; appends "mapped content colours" to
 # $tmp/CASE.t.
 round() {
 	local case=$1 home=$2 bin=$3 out
-	out=$(cd "$home" && env -u EXPEDITOR_HOME $(homeenv "$home") python3 "$tmp/watch.py" "$MIN_COLOURS" "$TIMEOUT_S" "$bin")
+	out=$(cd "$home" && env -u EXPEDITOR_HOME $(homeenv "$home") python3 -B "$scripts/launch_watch.py" "$MIN_COLOURS" "$TIMEOUT_S" "$bin")
 	echo "$out" >>"$tmp/$case.t"
 	printf 'bench-launch: %-11s mapped %6s ms  content %6s ms  (%s colours)\n' "$case" $out >&2
 }
@@ -176,7 +115,7 @@ warm="$tmp/warm-home"
 mkdir -p "$warm"
 for b in "$bin" ${BASE_BIN:+"$BASE_BIN"}; do
 	for h in "$warm" "$ret"; do
-		(cd "$h" && env -u EXPEDITOR_HOME $(homeenv "$h") python3 "$tmp/watch.py" "$MIN_COLOURS" "$TIMEOUT_S" "$b" >/dev/null)
+		(cd "$h" && env -u EXPEDITOR_HOME $(homeenv "$h") python3 -B "$scripts/launch_watch.py" "$MIN_COLOURS" "$TIMEOUT_S" "$b" >/dev/null)
 	done
 done
 for i in $(seq 1 "$RUNS"); do

@@ -36,6 +36,7 @@ BIG_MB=${BIG_MB:-190}
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/xvfb.sh
 . scripts/xvfb.sh
+scripts=$PWD/scripts
 for tool in go Xvfb xdotool import python3; do
 	command -v "$tool" >/dev/null || { echo "walkthrough: $tool is missing (scripts/deps.sh gui installs it)" >&2; exit 1; }
 done
@@ -78,62 +79,11 @@ mkdir -p "$(dirname "$sample")"
 	printf '</DmfAOriginal>\r\n'
 } >"$sample"
 
-# The screen helper: "screen.py R G B X0 X1" prints the buttons of colour
+# The screen helper: "screen_buttons.py R G B X0 X1" prints the buttons of colour
 # (R,G,B) between columns X0 and X1 ("x y width height", top to bottom).
 # In the default (dark) theme the primary buttons are (41,111,246), the
 # others, enabled or not, (40,41,46).
-cat >"$tmp/screen.py" <<'EOF'
-import ctypes, sys
-x = ctypes.CDLL("libX11.so.6")
-x.XOpenDisplay.restype = ctypes.c_void_p
-x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-x.XDefaultScreen.argtypes = [ctypes.c_void_p]
-x.XRootWindow.restype = ctypes.c_ulong
-x.XRootWindow.argtypes = [ctypes.c_void_p, ctypes.c_int]
-x.XDisplayWidth.argtypes = x.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
-x.XGetImage.restype = ctypes.c_void_p
-x.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
-                        ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
-x.XFree.argtypes = [ctypes.c_void_p]
-dpy = x.XOpenDisplay(None)
-scr = x.XDefaultScreen(dpy)
-root = x.XRootWindow(dpy, scr)
-W, H = x.XDisplayWidth(dpy, scr), x.XDisplayHeight(dpy, scr)
-img = x.XGetImage(dpy, root, 0, 0, W, H, 0xFFFFFFFF, 2)
-ptr = ctypes.c_void_p.from_address(img + 16).value
-px = memoryview(ctypes.string_at(ptr, W * H * 4)).cast("I")
-R, G, B = (int(v) for v in sys.argv[1:4])
-x0, x1 = max(0, int(sys.argv[4])), min(W, int(sys.argv[5]))
-
-def blue(p):  # the colour wanted, give or take a little
-    r, g, b = (p >> 16) & 255, (p >> 8) & 255, p & 255
-    return abs(r - R) < 6 and abs(g - G) < 6 and abs(b - B) < 6
-
-# Runs of at least 6 pixels of the colour in a row (the padding left and
-# right of a button's label makes such runs on every row of the button);
-# runs that overlap, on the next row or the one after, are one box; boxes
-# at least 50 wide and 18 high are buttons.
-boxes = []
-for y in range(H):
-    row = px[y * W:(y + 1) * W]
-    i = x0
-    while i < x1:
-        if blue(row[i]):
-            s = i
-            while i < x1 and blue(row[i]):
-                i += 1
-            if i - s >= 6:
-                for bx in boxes:
-                    if y - 2 <= bx[3] <= y and s < bx[2] and i > bx[0]:
-                        bx[0], bx[2], bx[3] = min(bx[0], s), max(bx[2], i), y
-                        break
-                else:
-                    boxes.append([s, y, i, y])
-        i += 1
-for b in boxes:
-    if b[3] - b[1] >= 17 and b[2] - b[0] >= 50:
-        print((b[0] + b[2]) // 2, (b[1] + b[3]) // 2, b[2] - b[0], b[3] - b[1] + 1)
-EOF
+# (scripts/screen_buttons.py, with scripts/x11screen.py)
 
 # --- Places -----------------------------------------------------------
 # Everything positional is here, relative to the window's top-left corner
@@ -179,12 +129,12 @@ step() { click "$STEP_X" $((STEP_Y0 + ($1 - 1) * STEP_DY)); sleep 0.5; } # step 
 blue_buttons() {
 	xdotool mousemove "$PARK_X" "$PARK_Y"
 	sleep 0.2
-	python3 "$tmp/screen.py" 41 111 246 "${1:-$PAGE_X0}" "${2:-$PAGE_X1}"
+	python3 -B "$scripts/screen_buttons.py" 41 111 246 "${1:-$PAGE_X0}" "${2:-$PAGE_X1}"
 }
 grey_buttons() { # the other buttons (and the choice lists) of the page
 	xdotool mousemove "$PARK_X" "$PARK_Y"
 	sleep 0.2
-	python3 "$tmp/screen.py" 40 41 46 "$PAGE_X0" "$PAGE_X1"
+	python3 -B "$scripts/screen_buttons.py" 40 41 46 "$PAGE_X0" "$PAGE_X1"
 }
 # blue first|last [X0 X1]: clicks the first (top) or last (bottom) blue
 # button of the page; fails when there is none.
@@ -223,7 +173,7 @@ language() { # language N [NAME]: Settings, the Nth language (1 = the system's),
 	# choices open under it, one row each.
 	xdotool mousemove "$PARK_X" "$PARK_Y"
 	sleep 0.2
-	python3 "$tmp/screen.py" 32 32 35 "$WX" $((WX + WW)) >"$tmp/select"
+	python3 -B "$scripts/screen_buttons.py" 32 32 35 "$WX" $((WX + WW)) >"$tmp/select"
 	sel=$(head -n1 "$tmp/select")
 	[ -n "$sel" ] || { echo "walkthrough: no language list in Settings" >&2; shot no-language-list; exit 1; }
 	set -- "$1" "${2:-language}" $sel
@@ -236,7 +186,7 @@ language() { # language N [NAME]: Settings, the Nth language (1 = the system's),
 	# dialog is dimmed, so its buttons have another colour).
 	xdotool mousemove "$PARK_X" "$PARK_Y"
 	sleep 0.2
-	python3 "$tmp/screen.py" 40 41 46 "$WX" $((WX + WW)) >"$tmp/close"
+	python3 -B "$scripts/screen_buttons.py" 40 41 46 "$WX" $((WX + WW)) >"$tmp/close"
 	close=$(tail -n1 "$tmp/close")
 	[ -n "$close" ] || { echo "walkthrough: no Close button in Settings" >&2; shot no-close; exit 1; }
 	set -- $close
@@ -336,7 +286,7 @@ if [ -n "$row" ] && [ -n "$again" ]; then
 	xdotool key Tab space
 	sleep 0.5
 	xdotool mousemove "$PARK_X" "$PARK_Y"
-	python3 "$tmp/screen.py" 244 67 54 0 9999 >"$tmp/red"
+	python3 -B "$scripts/screen_buttons.py" 244 67 54 0 9999 >"$tmp/red"
 	shot send-again-ticked
 	if [ -s "$tmp/red" ]; then
 		set -- $(head -n1 "$tmp/red")
