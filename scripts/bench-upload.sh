@@ -15,13 +15,11 @@
 #
 # It does so twice: with the server storing what it receives in memory
 # (/dev/shm, tmpfs), which compares the two clients, then on disk
-# (TMPDIR or /tmp). On an ext4 disk vsftpd truncates each new file after
-# opening it, so ext4 writes the file out when vsftpd closes it, after
-# its 226 reply: the server then answers nothing for 50-90 ms (190 MiB),
-# and a client that sends any command after an upload waits for it.
-# expeditor checks the FI's size, sends the FS and the GO after it;
-# `curl -T` of one file sends only QUIT. EXPEDITOR_BENCH_STORES chooses
-# ("memory disk" by default).
+# (TMPDIR or /tmp), which adds the disk's work to both: on ext4, vsftpd
+# truncates each new file after opening it, so ext4 writes the file out
+# when vsftpd closes it, after its 226 reply, and the next command waits
+# for that (50-90 ms for 190 MiB): expeditor's size check of the FI,
+# curl's QUIT. EXPEDITOR_BENCH_STORES chooses ("memory disk" by default).
 #
 # Needs root (vsftpd logs in a throwaway local user), vsftpd, curl and
 # openssl. The machine should be otherwise idle: these are wall-clock
