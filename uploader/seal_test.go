@@ -13,7 +13,6 @@ import (
 
 	"github.com/expeditor-be/expeditor/batch"
 	"github.com/expeditor-be/expeditor/internal/testservers"
-	"github.com/expeditor-be/expeditor/signer"
 )
 
 // The files of a set are sealed (leased, hashed while the server logs
@@ -141,27 +140,5 @@ func TestSendSealed(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkSent(t, set, srv.Root, res)
-	})
-
-	t.Run("changed-before-send", func(t *testing.T) {
-		// Changed after signing and sealed: found by the hash made while
-		// logging in, before anything of it leaves.
-		isolate(t)
-		set := makeSet(t, batch.Production, 1, 300_000)
-		fi := set.Path(set.FI(1))
-		data, _ := os.ReadFile(fi)
-		data[10] ^= 1
-		os.WriteFile(fi, data, 0o644)
-		var sent atomic.Int64
-		_, err := send(set, SendOptions{Progress: func(name string, done, total int64) {
-			if strings.HasPrefix(name, "FI.") {
-				sent.Store(done)
-			}
-		}})
-		expectCleanFailure(t, err, srv.Root, "IN", false)
-		if !errors.Is(err, signer.ErrChangedAfterSigning) || len(serverFiles(t, srv.Root, "IN")) != 0 {
-			t.Errorf("err = %v, on the server %v", err, serverFiles(t, srv.Root, "IN"))
-		}
-		t.Logf("%d bytes of the FI left before the refusal", sent.Load())
 	})
 }
