@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -117,7 +118,7 @@ func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, errAborted) || errors.Is(err, ErrLogin) || errors.Is(err, ErrKeyPassphrase) ||
 		errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrTLS) || errors.Is(err, ErrTLSRequired) ||
-		errors.Is(err, ErrRefused) {
+		errors.Is(err, ErrRefused) || errors.Is(err, ErrBadSignature) {
 		return false
 	}
 	var hk *HostKeyError
@@ -128,6 +129,9 @@ func IsTransient(err error) bool {
 	var tp *textproto.Error
 	if errors.As(err, &tp) {
 		return tp.Code >= 400 && tp.Code < 500
+	}
+	if plainReplyOnTLS(err) {
+		return true
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
@@ -147,4 +151,18 @@ func IsTransient(err error) bool {
 	}
 	var ssherr *ssh.OpenChannelError
 	return errors.As(err, &ssherr)
+}
+
+// plainReplyOnTLS reports a TLS connection that received an FTP reply in
+// plain text instead of a TLS record: vsftpd writes its fatal errors
+// ("500 OOPS: ...") that way when a secure data connection breaks under
+// it, and then ends the session. The session is lost, as after a cut.
+func plainReplyOnTLS(err error) bool {
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) {
+		return false
+	}
+	h := rh.RecordHeader
+	digit := func(b byte) bool { return b >= '0' && b <= '9' }
+	return digit(h[0]) && digit(h[1]) && digit(h[2]) && (h[3] == ' ' || h[3] == '-')
 }

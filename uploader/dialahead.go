@@ -17,6 +17,21 @@ type Dialing struct {
 	t      Transport
 	err    error
 	once   sync.Once // taken by the send or by Close
+
+	// The files sealed ahead for the send (SealAhead).
+	sealPlan *Plan
+	sealed   *sealing
+}
+
+// SealAhead opens the files of plan and starts hashing them (see
+// sealedFile) while the connection logs in, for a send of plan over d
+// with the same expected digests. Close releases them when no send
+// takes the connection.
+func (d *Dialing) SealAhead(ctx context.Context, plan *Plan, expected map[string]string) {
+	if d.sealed == nil {
+		d.sealPlan = plan
+		d.sealed = sealSet(ctx, plan, expected)
+	}
 }
 
 // DialAhead starts connecting and logging in to ep in the background.
@@ -62,6 +77,7 @@ func (d *Dialing) take(ctx context.Context) (Transport, error) {
 // session is closed, in the background.
 func (d *Dialing) Close() {
 	d.once.Do(func() {
+		d.sealed.stop()
 		if !d.ahead {
 			return
 		}

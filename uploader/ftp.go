@@ -108,6 +108,13 @@ func dialFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 			// Data connections are TLS too (PROT P).
 			return &tlsDataConn{Conn: tls.Client(c, dataConf), raw: c, seen: t.sawDataTLS}, nil
 		}
+		if tc, ok := c.Conn.(*net.TCPConn); ok {
+			// A plain data connection carries one file one way and is
+			// closed: the kernel may gather each write's small tail with
+			// the next write (Nagle) rather than send it alone, and the
+			// close sends whatever is left.
+			tc.SetNoDelay(false)
+		}
 		return c, nil
 	}
 	opts := []ftp.DialOption{
@@ -290,6 +297,9 @@ func (t *ftpTransport) List(ctx context.Context, folder string) ([]RemoteFile, e
 func (t *ftpTransport) Put(ctx context.Context, folder, name string, r io.Reader, size int64) error {
 	stop := t.begin(ctx)
 	err := t.c.Stor(t.path(folder, name), r)
+	if plainReplyOnTLS(err) {
+		err = fmt.Errorf("the server broke off the session (it wrote an error in plain text on the secure connection, as vsftpd does when a secure transfer breaks): %w", err)
+	}
 	if (isFTPCode(err, 553) || isFTPCode(err, 550)) && ctx.Err() == nil {
 		err = t.storRefused(folder, name, err)
 	}

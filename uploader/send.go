@@ -55,6 +55,9 @@ type SendOptions struct {
 	ExpectedSHA256 map[string]string
 
 	ownTransport bool // SendSet closes the transport it was given
+	// sealed are the files opened, leased and being hashed ahead of the
+	// send (see sealSet).
+	sealed *sealing
 }
 
 func (o SendOptions) retries() int {
@@ -306,6 +309,14 @@ func sendDialing(ctx context.Context, d *Dialing, plan *Plan, opts SendOptions) 
 		defer d.cancel() // the dial's context, once the transport is done with
 	}
 	ep, auth := d.ep, d.auth
+	// The files are hashed while the server logs in (sealed ahead by the
+	// caller, with the same expected digests, or now).
+	if d.sealed != nil && d.sealPlan == plan {
+		opts.sealed = d.sealed
+	} else {
+		d.sealed.stop()
+		opts.sealed = sealSet(ctx, plan, opts.ExpectedSHA256)
+	}
 	opts.Redial = func(ctx context.Context) (Transport, error) { return Dial(ctx, ep, auth) }
 	t, err := d.take(ctx)
 	if err != nil && IsTransient(err) && opts.retries() > 0 {
@@ -373,12 +384,18 @@ func checkExpected(plan *Plan, expected map[string]string) error {
 // sendPlan sends a checked set.
 func sendPlan(ctx context.Context, t Transport, plan *Plan, opts SendOptions) (*SendResult, error) {
 	set := plan.Set
+	defer func() { opts.sealed.stop() }() // sealed ahead, or below
 	if err := checkExpected(plan, opts.ExpectedSHA256); err != nil {
 		if opts.ownTransport && t != nil {
 			t.Close()
 		}
 		return nil, err
 	}
+	if opts.sealed == nil {
+		opts.sealed = sealSet(ctx, plan, opts.ExpectedSHA256)
+	}
+	// Logged in: the files are needed now.
+	opts.sealed.hurry()
 	res := &SendResult{Plan: *plan}
 	s := &sender{ctx: ctx, t: t, own: opts.ownTransport, opts: opts, plan: plan, max: opts.retries()}
 	start := time.Now()
@@ -635,6 +652,9 @@ var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToSt
 // of the file), and checks its size on the server and, for an FI, that
 // the bytes sent are the ones signed.
 func (s *sender) put(t Transport, f PlannedFile) error {
+	if sf := s.opts.sealed.file(f.Name); sf != nil {
+		return s.putSealed(t, sf)
+	}
 	file, err := os.Open(f.Path)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", f.Name, err)
@@ -657,8 +677,61 @@ func (s *sender) put(t Transport, f PlannedFile) error {
 		changed = true
 	}
 	if changed {
-		return fmt.Errorf("%s changed after it was checked; check the file, sign it again if needed, and send again", f.Name)
+		return errChangedAfterCheck(f.Name)
 	}
+	if err := s.checkSize(t, f); err != nil {
+		return err
+	}
+	hr.wait()
+	if err := check.verdict(); err != nil {
+		return err
+	}
+	s.hashes[f.Name] = check.sha256Hex()
+	return nil
+}
+
+// putSealed uploads a sealed file (see sealedFile): its bytes were hashed
+// ahead, and the lease still holding once it is on the server proves
+// that they are the bytes that left.
+func (s *sender) putSealed(t Transport, sf *sealedFile) error {
+	f := sf.pf
+	if sf.hashed() {
+		// Already known not to be what was signed: nothing leaves.
+		if err := sf.verdict(); err != nil {
+			return err
+		}
+	}
+	var progress func(done, total int64)
+	if s.opts.Progress != nil {
+		progress = func(done, total int64) { s.opts.Progress(f.Name, done, total) }
+		progress(0, f.Size)
+	}
+	r := sf.reader(s.ctx, progress)
+	if err := t.Put(s.ctx, s.plan.Folder, f.Name, r, f.Size); err != nil {
+		return err
+	}
+	if r.done != f.Size {
+		return errChangedAfterCheck(f.Name)
+	}
+	if err := s.checkSize(t, f); err != nil {
+		return err
+	}
+	if err := sf.verdict(); err != nil {
+		return err
+	}
+	if !sf.intact() {
+		return errChangedWhileSent(f.Name)
+	}
+	s.hashes[f.Name] = sf.check.sha256Hex()
+	return nil
+}
+
+func errChangedAfterCheck(name string) error {
+	return fmt.Errorf("%s changed after it was checked; check the file, sign it again if needed, and send again", name)
+}
+
+// checkSize checks that f is whole on the server.
+func (s *sender) checkSize(t Transport, f PlannedFile) error {
 	n, err := t.Size(s.ctx, s.plan.Folder, f.Name)
 	if err != nil {
 		return err
@@ -666,11 +739,6 @@ func (s *sender) put(t Transport, f PlannedFile) error {
 	if n != f.Size {
 		return fmt.Errorf("%w: %s has %d bytes on the server instead of %d", errSizeMismatch, f.Name, n, f.Size)
 	}
-	hr.wait()
-	if err := check.verdict(); err != nil {
-		return err
-	}
-	s.hashes[f.Name] = check.sha256Hex()
 	return nil
 }
 

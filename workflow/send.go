@@ -92,6 +92,10 @@ func (l *Ledger) Send(ctx context.Context, req SendRequest) (*uploader.SendResul
 		}
 		opts.ExpectedSHA256 = digests
 	}
+	if dialing != nil {
+		// Its files are hashed while the server logs in, too.
+		dialing.SealAhead(ctx, req.Plan, opts.ExpectedSHA256)
+	}
 	var prepared []FileDigest
 	for _, f := range req.Plan.Files {
 		prepared = append(prepared, FileDigest{Name: f.Name, Size: f.Size, SHA256: f.SHA256})
