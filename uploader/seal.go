@@ -64,6 +64,9 @@ func sealSet(ctx context.Context, plan *Plan, expected map[string]string) *seali
 	}
 	hctx, cancel := context.WithCancel(ctx)
 	z.cancel = cancel
+	if len(z.order) == 0 {
+		return z // nothing to hash ahead (no lease here, or no file)
+	}
 	next := 0
 	// work hashes the files from where it stopped, until they are all
 	// hashed (true) or until is closed (false).
