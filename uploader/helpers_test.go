@@ -137,3 +137,17 @@ func hasGO(names []string) bool {
 	}
 	return false
 }
+
+// vsftpdSender starts vsftpd (plain FTP) and returns it with a function
+// that sends a set to it, its folder emptied first, with retries after a
+// millisecond.
+func vsftpdSender(t *testing.T) (*testservers.FTPServer, func(batch.Set, SendOptions) (*SendResult, error)) {
+	t.Helper()
+	srv := testservers.StartVsftpd(t, testservers.FTPOptions{})
+	ep, auth := ftpEndpoint(srv, false, ""), Auth{Password: []byte(srv.Password)}
+	return srv, func(set batch.Set, opts SendOptions) (*SendResult, error) {
+		emptyFolder(t, srv.Root, set.Folder())
+		opts.Backoff = time.Millisecond
+		return Send(context.Background(), ep, auth, set, opts)
+	}
+}

@@ -223,8 +223,8 @@ func (s *sealedFile) reader(ctx context.Context, progress func(done, total int64
 	return &sealedReader{s: s, ctx: ctx, progress: progress, r: io.NewSectionReader(s.f, 0, s.pf.Size)}
 }
 
-// sealedReader sends a sealed file from its first byte, in 256 KiB
-// writes.
+// sealedReader reads a sealed file from its first byte for Put (the
+// transports copy it in writes of 256 KiB, or SFTP's own).
 type sealedReader struct {
 	s        *sealedFile
 	ctx      context.Context
@@ -258,32 +258,6 @@ func (r *sealedReader) advance(n int) {
 	r.done += int64(n)
 	if r.progress != nil && n > 0 {
 		r.progress(r.done, r.s.pf.Size)
-	}
-}
-
-// WriteTo sends the rest of the file to w (what io.Copy uses).
-func (r *sealedReader) WriteTo(w io.Writer) (int64, error) {
-	buf := make([]byte, hashBufferLen)
-	var total int64
-	for {
-		if err := r.step(); err != nil {
-			return total, err
-		}
-		k, err := r.r.Read(buf)
-		if k > 0 {
-			m, werr := w.Write(buf[:k])
-			total += int64(m)
-			r.advance(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
 	}
 }
 

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/expeditor-be/expeditor/batch"
-	"github.com/expeditor-be/expeditor/internal/testservers"
 )
 
 // The files of a set are sealed (leased, hashed while the server logs
@@ -23,13 +21,7 @@ func TestSendSealed(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("read leases are Linux's")
 	}
-	srv := testservers.StartVsftpd(t, testservers.FTPOptions{})
-	ep, auth := ftpEndpoint(srv, false, ""), Auth{Password: []byte(srv.Password)}
-	send := func(set batch.Set, opts SendOptions) (*SendResult, error) {
-		emptyFolder(t, srv.Root, set.Folder())
-		opts.Backoff = time.Millisecond
-		return Send(context.Background(), ep, auth, set, opts)
-	}
+	srv, send := vsftpdSender(t)
 
 	t.Run("lease", func(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "f")

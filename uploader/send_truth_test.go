@@ -157,13 +157,7 @@ func TestSendResendSafe(t *testing.T) {
 // the one signed is found out during the upload, its set's files are
 // taken off the server and no GO is sent.
 func TestSendContentChecked(t *testing.T) {
-	srv := testservers.StartVsftpd(t, testservers.FTPOptions{})
-	ep, auth := ftpEndpoint(srv, false, ""), Auth{Password: []byte(srv.Password)}
-	send := func(set batch.Set, opts SendOptions) (*SendResult, error) {
-		emptyFolder(t, srv.Root, set.Folder())
-		opts.Backoff = time.Millisecond
-		return Send(context.Background(), ep, auth, set, opts)
-	}
+	srv, send := vsftpdSender(t)
 	expectRemoved := func(t *testing.T, err error, folder string, is ...error) {
 		t.Helper()
 		se := expectCleanFailure(t, err, srv.Root, folder, false)
