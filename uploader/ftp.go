@@ -250,12 +250,21 @@ func tlsError(ep Endpoint, err error) error {
 }
 
 // begin makes ctx the running operation's and returns the function that
-// ends it.
+// ends it: it turns a failure caused by cancelling ctx into ctx's error,
+// and says so when the server broke off a secure session (see
+// plainReplyOnTLS), whatever the operation.
 func (t *ftpTransport) begin(ctx context.Context) func(error) error {
 	t.mu.Lock()
 	t.ctx = ctx
 	t.mu.Unlock()
-	return t.conns.watch(ctx)
+	stop := t.conns.watch(ctx)
+	return func(err error) error {
+		err = stop(err)
+		if plainReplyOnTLS(err) {
+			err = fmt.Errorf("the server broke off the session (it wrote an error in plain text on the secure connection, as vsftpd does when a secure transfer breaks): %w", err)
+		}
+		return err
+	}
 }
 
 func (t *ftpTransport) path(folder, name string) string {
@@ -297,9 +306,6 @@ func (t *ftpTransport) List(ctx context.Context, folder string) ([]RemoteFile, e
 func (t *ftpTransport) Put(ctx context.Context, folder, name string, r io.Reader, size int64) error {
 	stop := t.begin(ctx)
 	err := t.c.Stor(t.path(folder, name), r)
-	if plainReplyOnTLS(err) {
-		err = fmt.Errorf("the server broke off the session (it wrote an error in plain text on the secure connection, as vsftpd does when a secure transfer breaks): %w", err)
-	}
 	if (isFTPCode(err, 553) || isFTPCode(err, 550)) && ctx.Err() == nil {
 		err = t.storRefused(folder, name, err)
 	}
