@@ -46,12 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bin=${EXPEDITOR_BIN:-}
-if [ -z "$bin" ]; then
-	echo "bench-launch: building expeditor (default build)" >&2
-	go build -trimpath -o "$tmp/expeditor" ./cmd/expeditor
-	bin="$tmp/expeditor"
-fi
+gui_expeditor bench-launch "$tmp"
 
 # An Xvfb of our own, on the first free display it finds (-displayfd).
 start_xvfb bench-launch "$SCREEN" "$tmp"

@@ -57,12 +57,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bin=${EXPEDITOR_BIN:-}
-if [ -z "$bin" ]; then
-	echo "walkthrough: building expeditor" >&2
-	go build -trimpath -o "$tmp/expeditor" ./cmd/expeditor
-	bin="$tmp/expeditor"
-fi
+gui_expeditor walkthrough "$tmp"
 
 start_xvfb walkthrough "$screen" "$tmp"
 

@@ -1,6 +1,17 @@
 # xvfb.sh, sourced by the scripts that run the desktop assistant under an
 # X server of their own (bench-launch.sh, walkthrough.sh).
 #
+# gui_expeditor TAG DIR sets bin to the expeditor binary to run:
+# EXPEDITOR_BIN when set, otherwise the default build, made in DIR.
+gui_expeditor() {
+	bin=${EXPEDITOR_BIN:-}
+	if [ -z "$bin" ]; then
+		echo "$1: building expeditor (default build)" >&2
+		go build -trimpath -o "$2/expeditor" ./cmd/expeditor
+		bin="$2/expeditor"
+	fi
+}
+#
 # start_xvfb TAG SCREEN DIR starts Xvfb with a SCREEN (WIDTHxHEIGHT) of 24
 # bits on the first free display, writes its log in DIR/xvfb.log, sets
 # xvfb_pid (for the caller's clean-up) and exports DISPLAY. It exits with
