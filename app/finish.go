@@ -38,12 +38,7 @@ type finishOutcome struct {
 // was accepted or refused, the kept replies give the reference number and
 // the codes. Nil while the set has no answer. It reads the ledger: call it
 // from a task.
-func outcomeOf(account string, set batch.Set, kept []keptReply, practice bool) (*finishOutcome, error) {
-	l, err := workflow.OpenLedger()
-	if err != nil {
-		return nil, err
-	}
-	defer l.Close()
+func outcomeOf(l *workflow.Ledger, account string, set batch.Set, kept []keptReply, practice bool) (*finishOutcome, error) {
 	rec, err := l.Get(account, set.Base.Env, set.Key())
 	if err != nil || rec == nil || !(rec.State.Accepted() || rec.State.Refused()) {
 		return nil, err

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -175,10 +176,7 @@ func (r *repliesStep) fetch() {
 			return err
 		}
 		defer func() { // what is kept, even after a failure
-			kept, _ = loadKept(dir, account)
-			if set != nil {
-				outcome, _ = outcomeOf(account, *set, kept, practicing)
-			}
+			kept, outcome, _ = keptAndOutcome(dir, account, set, practicing)
 		}()
 		c, err := u.connect(ctx)
 		if err != nil {
@@ -243,9 +241,34 @@ type keptReply struct {
 	note *workflow.Message
 }
 
-// loadKept reads and parses the replies of account kept in dir, newest
-// first, at most maxRepliesShown. It reads files: call it from a task.
-func loadKept(dir, account string) ([]keptReply, error) {
+// keptAndOutcome reads the replies of account kept in dir (loadKept) and,
+// when set is given, the set's outcome (outcomeOf), with one opening of
+// the ledger for both. The outcome is looked for even when the folder
+// cannot be read; the first error is returned. It reads files: call it
+// from a task.
+func keptAndOutcome(dir, account string, set *batch.Set, practice bool) ([]keptReply, *finishOutcome, error) {
+	kept, err := loadKept(dir)
+	l, lerr := workflow.OpenLedger()
+	if lerr != nil {
+		if set == nil {
+			return kept, nil, err // the replies are shown without notes
+		}
+		return kept, nil, cmp.Or(err, lerr)
+	}
+	defer l.Close()
+	for i := range kept {
+		kept[i].note, _ = l.AlreadyAccepted(account, kept[i].reply)
+	}
+	if set == nil {
+		return kept, nil, err
+	}
+	o, oerr := outcomeOf(l, account, *set, kept, practice)
+	return kept, o, cmp.Or(err, oerr)
+}
+
+// loadKept reads and parses the replies kept in dir, newest first, at
+// most maxRepliesShown. It reads files: call it from a task.
+func loadKept(dir string) ([]keptReply, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -277,12 +300,6 @@ func loadKept(dir, account string) ([]keptReply, error) {
 	if len(all) > maxRepliesShown {
 		all = all[:maxRepliesShown]
 	}
-	if l, err := workflow.OpenLedger(); err == nil {
-		for i := range all {
-			all[i].note, _ = l.AlreadyAccepted(account, all[i].reply)
-		}
-		l.Close()
-	}
 	return all, nil
 }
 
@@ -300,12 +317,7 @@ func (r *repliesStep) reloadKept() {
 		if err != nil {
 			return err
 		}
-		if all, err = loadKept(dir, account); err != nil {
-			return err
-		}
-		if set != nil {
-			outcome, err = outcomeOf(account, *set, all, practicing)
-		}
+		all, outcome, err = keptAndOutcome(dir, account, set, practicing)
 		return err
 	}, func(err error) {
 		r := u.replies
