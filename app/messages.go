@@ -134,6 +134,8 @@ func explainKnown(err error) (string, bool) {
 		return sendErrorText(se), true
 	case errors.Is(err, uploader.ErrIncomplete):
 		return lang.L("err.incomplete.any"), true
+	case errors.Is(err, uploader.ErrFileChanged):
+		return lang.L("err.filechanged"), true
 	case errors.Is(err, uploader.ErrBadSignature):
 		return lang.L("err.badsignature", map[string]any{"Name": "FS"}), true
 	case errors.Is(err, uploader.ErrNoKeychain):

@@ -89,6 +89,7 @@ func TestExplainTranslated(t *testing.T) {
 		{"GO uncertain", &uploader.SendError{Set: "GO.x", Folder: "IN", GOUncertain: true, Err: uploader.ErrTLS}, "Réponses"},
 		{"incomplete", &workflow.Message{Code: workflow.MsgIncomplete, Args: map[string]string{"missing": testFS}, Err: uploader.ErrIncomplete}, testFS},
 		{"incomplete, no name", uploader.ErrIncomplete, ""},
+		{"changed while sent", &uploader.SendError{Set: "GO.x", Folder: "IN", Err: fmt.Errorf("%s: %w: %s was opened for writing by another program while it was being sent", testFI, uploader.ErrFileChanged, testFI)}, "un autre programme"},
 		{"bad signature", &workflow.Message{Code: workflow.MsgBadSignature, Args: map[string]string{"fs": testFS, "fi": testFI}, Err: uploader.ErrBadSignature}, testFS},
 		{"already sent", workflow.Msg(workflow.MsgAlreadySent, "set", "GO.x", "account", "u@h", "state", "ack-accepted", "when", "2026-11-21 10:00"), "u@h"},
 		{"being sent", workflow.Msg(workflow.MsgBusy, "set", "GO.x", "account", "u@h", "since", "2026-11-21 10:00"), "u@h"},

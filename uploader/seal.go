@@ -262,7 +262,7 @@ func (r *sealedReader) advance(n int) {
 }
 
 func errChangedWhileSent(name string) error {
-	return fmt.Errorf("%w: %s was opened for writing by another program while it was being sent, so what arrived may not be what was signed; check the file, sign it again if needed, and send again", ErrBadSignature, name)
+	return fmt.Errorf("%w: %s was opened for writing by another program while it was being sent, so what arrived may not be what was signed; check the file, sign it again if needed, and send again", ErrFileChanged, name)
 }
 
 // leases are the sealed files whose lease is held, watched for a writer.

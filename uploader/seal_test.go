@@ -120,7 +120,7 @@ func TestSendSealed(t *testing.T) {
 			t.Fatal("the upload was never seen under way")
 		}
 		expectCleanFailure(t, err, srv.Root, "IN", false)
-		if !errors.Is(err, ErrBadSignature) || !strings.Contains(err.Error(), "opened for writing by another program while it was being sent") {
+		if !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), "opened for writing by another program while it was being sent") {
 			t.Errorf("err = %v", err)
 		}
 		if names := serverFiles(t, srv.Root, "IN"); len(names) != 0 {

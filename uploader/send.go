@@ -103,6 +103,11 @@ var (
 	// ErrBadSignature: an FS is not a valid signature, or its FI (as read
 	// when it was sent) does not match it or the digest the caller expects.
 	ErrBadSignature = errors.New("a signature does not match its declaration")
+	// ErrFileChanged: a file of the set changed, or another program
+	// opened it for writing, while it was being sent, so what arrived may
+	// not be what was signed. The set's files are taken off the server
+	// and no GO is sent.
+	ErrFileChanged = errors.New("a file of the set changed while it was being sent")
 	// ErrAlreadyOnServer: the set's GO is already on the server.
 	ErrAlreadyOnServer = errors.New("this set is already on the server")
 	errSizeMismatch    = errors.New("the size on the server differs from the local file")
@@ -258,7 +263,7 @@ func (e *SendError) Unwrap() error { return e.Err }
 // problem, a TLS failure, a declaration that does not match its
 // signature, or any failure it does not know.
 func (e *SendError) ResendSafe() bool {
-	if e.GOUncertain || errors.Is(e.Err, ErrAlreadyOnServer) || errors.Is(e.Err, ErrBadSignature) {
+	if e.GOUncertain || errors.Is(e.Err, ErrAlreadyOnServer) || errors.Is(e.Err, ErrBadSignature) || errors.Is(e.Err, ErrFileChanged) {
 		return false
 	}
 	if isCancel(e.Err) {
@@ -498,10 +503,10 @@ func (s *sender) run() error {
 	s.hashes = map[string]string{}
 	for _, f := range s.plan.Files[:len(s.plan.Files)-1] {
 		if err := s.attempt(func(t Transport) error { return s.put(t, f) }); err != nil {
-			if errors.Is(err, ErrBadSignature) {
-				// What was uploaded is not what was signed: take the set's
-				// files off the server, so nothing of it stays to be
-				// mistaken for a declaration.
+			if errors.Is(err, ErrBadSignature) || errors.Is(err, ErrFileChanged) {
+				// What was uploaded is not (or may not be) what was
+				// signed: take the set's files off the server, so nothing
+				// of it stays to be mistaken for a declaration.
 				s.onServer = append(s.onServer, f.Name)
 				s.removeUploaded()
 			}
@@ -727,7 +732,7 @@ func (s *sender) putSealed(t Transport, sf *sealedFile) error {
 }
 
 func errChangedAfterCheck(name string) error {
-	return fmt.Errorf("%s changed after it was checked; check the file, sign it again if needed, and send again", name)
+	return fmt.Errorf("%w: %s changed after it was checked; check the file, sign it again if needed, and send again", ErrFileChanged, name)
 }
 
 // checkSize checks that f is whole on the server.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/expeditor-be/expeditor/uploader"
 )
 
 // issue 11: a full disk gave a bare "no space left on device".
@@ -53,5 +55,25 @@ func TestWarnIfShared(t *testing.T) {
 	warnIfShared(env, p, "private key")
 	if !strings.Contains(stderr.String(), "warning: the private key "+p+" can be read by other users") || !strings.Contains(stderr.String(), "chmod 600") {
 		t.Errorf("shared file: %q", stderr.String())
+	}
+}
+
+// A send stopped because the declaration changed (or another program
+// opened it for writing) while it left says to stop that program and sign
+// again only if it was changed; a signature that does not match says to
+// sign again.
+func TestSendChangedHint(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("FI.X: %w: FI.X was opened for writing by another program while it was being sent", uploader.ErrFileChanged), "no other program is changing the declaration"},
+		{fmt.Errorf("FI.X: %w", uploader.ErrBadSignature), "sign the declaration again"},
+	} {
+		err := explainSendError(&uploader.SendError{Set: "GO.X", Folder: "IN", Err: tc.err}, &sendFlags{})
+		var he hintError
+		if !errors.As(err, &he) || !strings.Contains(he.hint, tc.want) || !errors.Is(err, tc.err) {
+			t.Errorf("%v: hint %q, want %q", tc.err, he.hint, tc.want)
+		}
 	}
 }

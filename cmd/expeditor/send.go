@@ -195,6 +195,8 @@ func explainSendError(err error, f *sendFlags) error {
 	}
 	if se != nil {
 		switch {
+		case errors.Is(err, uploader.ErrFileChanged):
+			return withHint(err, "make sure no other program is changing the declaration; if it was changed, sign it again (expeditor sign --force); then send it again")
 		case errors.Is(err, uploader.ErrBadSignature):
 			return withHint(err, "sign the declaration again (expeditor sign --force), then send it")
 		case se.ResendSafe():
