@@ -9,7 +9,9 @@
 # interleaved):
 #   expeditor send --to ftp[s]://USER@127.0.0.1:PORT --password-file PW FI
 #   curl -T FI ftp://127.0.0.1:PORT/IN/
-# It prints the median times, the ratio and the sender's peak RSS. Targets
+# It prints the median times, their ratio, the median of each round's own
+# ratio (its two runs follow each other, so the machine's load drifting
+# during the benchmark moves it less) and the sender's peak RSS. Targets
 # (plain FTP): ratio <= 1.1, peak RSS <= 64 MB. EXPEDITOR_BENCH_MIB sets
 # the part size in MiB.
 #
