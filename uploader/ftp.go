@@ -108,13 +108,6 @@ func dialFTP(ctx context.Context, ep Endpoint, auth Auth) (Transport, error) {
 			// Data connections are TLS too (PROT P).
 			return &tlsDataConn{Conn: tls.Client(c, dataConf), raw: c, seen: t.sawDataTLS}, nil
 		}
-		if tc, ok := c.Conn.(*net.TCPConn); ok {
-			// A plain data connection carries one file one way and is
-			// closed: the kernel may gather each write's small tail with
-			// the next write (Nagle) rather than send it alone, and the
-			// close sends whatever is left.
-			tc.SetNoDelay(false)
-		}
 		return c, nil
 	}
 	opts := []ftp.DialOption{
