@@ -514,26 +514,29 @@ func (s *sender) run() error {
 		}
 		s.onServer = append(s.onServer, f.Name)
 	}
-	// The last look before the GO: every file must still be there, whole,
-	// even after reconnections.
-	err = s.attempt(func(t Transport) error {
-		listed, err := t.List(s.ctx, folder)
+	// The last look before the GO, after a reconnection: every file must
+	// still be there, whole. Without one, each was found whole on this
+	// very connection just after it was sent (checkSize).
+	if s.retried > 0 {
+		err = s.attempt(func(t Transport) error {
+			listed, err := t.List(s.ctx, folder)
+			if err != nil {
+				return err
+			}
+			sizes := map[string]int64{}
+			for _, f := range listed {
+				sizes[f.Name] = f.Size
+			}
+			for _, f := range s.plan.Files[:len(s.plan.Files)-1] {
+				if n, ok := sizes[f.Name]; !ok || n != f.Size {
+					return fmt.Errorf("%s is not complete on the server (%d of %d bytes) just before the GO; nothing was started", f.Name, n, f.Size)
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		sizes := map[string]int64{}
-		for _, f := range listed {
-			sizes[f.Name] = f.Size
-		}
-		for _, f := range s.plan.Files[:len(s.plan.Files)-1] {
-			if n, ok := sizes[f.Name]; !ok || n != f.Size {
-				return fmt.Errorf("%s is not complete on the server (%d of %d bytes) just before the GO; nothing was started", f.Name, n, f.Size)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	err = s.attempt(func(t Transport) error {
 		if s.goTried {
