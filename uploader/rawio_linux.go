@@ -11,11 +11,11 @@ import (
 // straight from this goroutine, outside the Go scheduler's bookkeeping of
 // system calls, and waits through the runtime's poller only when the
 // socket cannot take more. An upload is thousands of writes of tens of
-// microseconds each: through the usual path, the scheduler's monitor
-// hands the sender's processor to another thread during many of them
-// (about a thousand thread switches for 190 MiB), and on a small virtual
-// machine, where each switch is dear, that made a loopback upload
-// 5-10 % slower (scripts/bench-upload.sh).
+// microseconds each: through the usual path, the scheduler's monitor,
+// waking every 20 microseconds, hands the sender's processor to another
+// thread during many of them (about a thousand thread switches in a send
+// of 190 MiB), and on a small virtual machine, where each switch is
+// dear, that made a loopback send 2-3 % slower (scripts/bench-upload.sh).
 func writeDirect(c *net.TCPConn, p []byte) (int, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {

@@ -224,7 +224,8 @@ func (s *sealedFile) reader(ctx context.Context, progress func(done, total int64
 }
 
 // sealedReader reads a sealed file from its first byte for Put (the
-// transports copy it in writes of 256 KiB, or SFTP's own).
+// transports copy it: plain FTP in writes of 64 KiB, FTPS of 256 KiB, SFTP
+// its own).
 type sealedReader struct {
 	s        *sealedFile
 	ctx      context.Context

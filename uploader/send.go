@@ -261,7 +261,8 @@ func (e *SendError) Unwrap() error { return e.Err }
 // is already on the server, and when something must be fixed first: a
 // refused login, a changed or unknown host key, a permission or folder
 // problem, a TLS failure, a declaration that does not match its
-// signature, or any failure it does not know.
+// signature or that changed while it was sent, or any failure it does not
+// know.
 func (e *SendError) ResendSafe() bool {
 	if e.GOUncertain || errors.Is(e.Err, ErrAlreadyOnServer) || errors.Is(e.Err, ErrBadSignature) || errors.Is(e.Err, ErrFileChanged) {
 		return false
