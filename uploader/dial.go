@@ -118,7 +118,7 @@ func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, errAborted) || errors.Is(err, ErrLogin) || errors.Is(err, ErrKeyPassphrase) ||
 		errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrTLS) || errors.Is(err, ErrTLSRequired) ||
-		errors.Is(err, ErrRefused) || errors.Is(err, ErrBadSignature) || errors.Is(err, ErrFileChanged) {
+		errors.Is(err, ErrRefused) || notWhatWasSigned(err) {
 		return false
 	}
 	var hk *HostKeyError

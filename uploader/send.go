@@ -113,6 +113,14 @@ var (
 	errSizeMismatch    = errors.New("the size on the server differs from the local file")
 )
 
+// notWhatWasSigned reports a send stopped because what left is not, or
+// may not be, the bytes signed (ErrBadSignature, ErrFileChanged): the
+// set's files are taken off the server, and sending again as it is does
+// not help, so it is neither retried nor called safe.
+func notWhatWasSigned(err error) bool {
+	return errors.Is(err, ErrBadSignature) || errors.Is(err, ErrFileChanged)
+}
+
 // readFS reads and checks an FS on its own. It is a variable so the
 // package's own transport tests can run on sets made without a
 // certificate.
@@ -264,7 +272,7 @@ func (e *SendError) Unwrap() error { return e.Err }
 // signature or that changed while it was sent, or any failure it does not
 // know.
 func (e *SendError) ResendSafe() bool {
-	if e.GOUncertain || errors.Is(e.Err, ErrAlreadyOnServer) || errors.Is(e.Err, ErrBadSignature) || errors.Is(e.Err, ErrFileChanged) {
+	if e.GOUncertain || errors.Is(e.Err, ErrAlreadyOnServer) || notWhatWasSigned(e.Err) {
 		return false
 	}
 	if isCancel(e.Err) {
@@ -504,7 +512,7 @@ func (s *sender) run() error {
 	s.hashes = map[string]string{}
 	for _, f := range s.plan.Files[:len(s.plan.Files)-1] {
 		if err := s.attempt(func(t Transport) error { return s.put(t, f) }); err != nil {
-			if errors.Is(err, ErrBadSignature) || errors.Is(err, ErrFileChanged) {
+			if notWhatWasSigned(err) {
 				// What was uploaded is not (or may not be) what was
 				// signed: take the set's files off the server, so nothing
 				// of it stays to be mistaken for a declaration.
