@@ -129,7 +129,7 @@ func TestCancelledSendLooksCancelled(t *testing.T) {
 			return
 		}
 		cancelled = true
-		fyne.DoAndWait(func() {
+		uiDoAndWait(func() {
 			s := u.send
 			box, msg := s.filesBox, s.message
 			if box.Size().Height < box.MinSize().Height || msg.Position().Y < box.Position().Y+box.MinSize().Height {

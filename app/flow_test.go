@@ -15,7 +15,8 @@ import (
 )
 
 // waitFor polls until cond holds (the practice point answers from its own
-// goroutine) or fails after a generous delay.
+// goroutine), running the UI loop meanwhile, or fails after a generous
+// delay.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -23,7 +24,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		testLoop.runFor(50 * time.Millisecond)
 	}
 }
 

@@ -30,6 +30,7 @@ func newTestUI(t *testing.T) (*UI, fyne.Window) {
 // second window of the same user.
 func newTestUIKeepHome(t *testing.T) (*UI, fyne.Window) {
 	t.Helper()
+	release := testLoop.own()
 	a := test.NewTempApp(t)
 	w := a.NewWindow("Expeditor")
 	u := NewUI(a, w)
@@ -40,6 +41,8 @@ func newTestUIKeepHome(t *testing.T) (*UI, fyne.Window) {
 		u.tasks.wait()
 		u.close()
 		w.Close()
+		testLoop.runQueued()
+		release()
 	})
 	return u, w
 }

@@ -594,7 +594,7 @@ func (u *UI) confirmHostKey(ctx context.Context) func(host, keyType, fingerprint
 	return func(host, keyType, fingerprint string) (bool, error) {
 		fingerprint = keyType + " " + fingerprint
 		answer := make(chan bool, 1)
-		fyne.Do(func() {
+		uiDo(func() {
 			l := widget.NewLabel(lang.L("hostkey.question", map[string]any{"Host": host, "Fingerprint": fingerprint}))
 			l.Wrapping = fyne.TextWrapWord
 			d := dialog.NewCustomConfirm(lang.L("hostkey.title"), lang.L("hostkey.trust"), lang.L("cancel"), l, func(ok bool) { answer <- ok }, u.window)
@@ -615,7 +615,7 @@ func (u *UI) confirmHostKey(ctx context.Context) func(host, keyType, fingerprint
 // task; field labels the entry. Cancel gives context.Canceled.
 func (u *UI) askSecret(ctx context.Context, title, text, field string) ([]byte, error) {
 	answer := make(chan []byte, 1)
-	fyne.Do(func() {
+	uiDo(func() {
 		entry := widget.NewPasswordEntry()
 		l := widget.NewLabel(text)
 		l.Wrapping = fyne.TextWrapWord
@@ -730,7 +730,7 @@ func (s *sendStep) send(again bool) {
 		}
 		last[file] = f
 		mu.Unlock()
-		fyne.Do(func() {
+		uiDo(func() {
 			for _, r := range u.views.send.rows {
 				if r.name == file {
 					r.fraction = f
@@ -754,7 +754,7 @@ func (s *sendStep) send(again bool) {
 		if err != nil {
 			return err
 		}
-		fyne.DoAndWait(func() {
+		uiDoAndWait(func() {
 			v := &u.views.send
 			for _, f := range plan.Files {
 				v.rows = append(v.rows, &sendRow{name: f.Name})

@@ -408,7 +408,7 @@ func (s *signatureStep) useToken() {
 		Token:  token,
 		Key:    k.key.Label,
 		PIN:    s.u.pinPrompt(pin),
-		Notify: func(msg string) { fyne.Do(func() { s.setMessage(notifyText(msg), false) }) },
+		Notify: func(msg string) { uiDo(func() { s.setMessage(notifyText(msg), false) }) },
 	}
 	s.start()
 	var cred signer.Credential

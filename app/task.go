@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sync"
-
-	"fyne.io/fyne/v2"
 )
 
 // tasks runs the long work of the assistant (signing, uploading, fetching)
 // off the UI goroutine, so that nothing freezes; results and progress come
-// back to the widgets only through fyne.Do.
+// back to the widgets only through uiDo and uiDoAndWait (fyne.Do).
 type tasks struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -42,7 +40,7 @@ func (t *tasks) newTask() *task {
 }
 
 // start runs work in a goroutine. done, when not nil, is called through
-// fyne.Do with work's error.
+// uiDoAndWait with work's error.
 func (k *task) start(work func(ctx context.Context) error, done func(error)) {
 	t := k.t
 	t.wg.Add(1)
@@ -56,7 +54,7 @@ func (k *task) start(work func(ctx context.Context) error, done func(error)) {
 		}()
 		err := safely(func() error { return work(k.ctx) })
 		if done != nil {
-			fyne.DoAndWait(func() { done(err) })
+			uiDoAndWait(func() { done(err) })
 		}
 	}()
 }
@@ -68,9 +66,6 @@ func (t *tasks) run(work func(ctx context.Context) error, done func(error)) (can
 	k.start(work, done)
 	return k.cancel
 }
-
-// wait blocks until every task has finished (tests, and closing the window).
-func (t *tasks) wait() { t.wg.Wait() }
 
 // cancelAll cancels every running task.
 func (t *tasks) cancelAll() {
@@ -93,7 +88,7 @@ func safely(work func() error) (err error) {
 }
 
 // progress returns a func(done, total) that updates a progress display at
-// most every 1/200th of the way, through fyne.Do, so a fast loop does not
+// most every 1/200th of the way, through uiDo, so a fast loop does not
 // flood the UI goroutine.
 func progress(set func(fraction float64)) func(done, total int64) {
 	var mu sync.Mutex
@@ -110,6 +105,6 @@ func progress(set func(fraction float64)) func(done, total int64) {
 		}
 		last = f
 		mu.Unlock()
-		fyne.Do(func() { set(f) })
+		uiDo(func() { set(f) })
 	}
 }

@@ -145,7 +145,7 @@ func (u *UI) checkAnswers(ctx context.Context) {
 		u.log.Infof("checking for answers: %v", err)
 	}
 	got := fetchedReplies(matched)
-	fyne.Do(func() { u.notifyAnswers(got, waiting) })
+	uiDo(func() { u.notifyAnswers(got, waiting) })
 }
 
 // quietConnect is connect without any question: the practice point, or a
