@@ -5,7 +5,7 @@
 // The window is a list of the six steps on the left (so a support agent on
 // the phone can ask "which step is highlighted?") and the current step on
 // the right. Every long task runs off the UI goroutine (see tasks) and
-// touches widgets only through fyne.Do.
+// touches widgets only through fyne.Do (uiDo, uiDoAndWait).
 package app
 
 import (

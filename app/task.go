@@ -10,7 +10,7 @@ import (
 // off the UI goroutine, so that nothing freezes; results and progress come
 // back to the widgets only through uiDo and uiDoAndWait (fyne.Do).
 type tasks struct {
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // the running tasks (the tests wait for them)
 	mu     sync.Mutex
 	cancel map[int]context.CancelFunc
 	next   int
