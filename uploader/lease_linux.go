@@ -16,40 +16,38 @@ import (
 
 // takeLease takes a read lease on f, or reports that it cannot.
 func takeLease(f *os.File) bool {
-	return fcntlLease(f, syscall.F_SETLEASE, syscall.F_RDLCK) == nil
+	_, err := fcntl(f, syscall.F_SETLEASE, syscall.F_RDLCK)
+	return err == nil
 }
 
 // leaseHeld reports whether f still holds its read lease, not being
 // broken (while a lease is being broken F_GETLEASE says what it is being
 // broken to: F_UNLCK).
 func leaseHeld(f *os.File) bool {
-	var held bool
-	if sc, err := f.SyscallConn(); err == nil {
-		sc.Control(func(fd uintptr) {
-			v, _, e := syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_GETLEASE, 0)
-			held = e == 0 && v == syscall.F_RDLCK
-		})
-	}
-	return held
+	v, err := fcntl(f, syscall.F_GETLEASE, 0)
+	return err == nil && v == syscall.F_RDLCK
 }
 
 // releaseLease gives the lease up.
-func releaseLease(f *os.File) { fcntlLease(f, syscall.F_SETLEASE, syscall.F_UNLCK) }
+func releaseLease(f *os.File) { fcntl(f, syscall.F_SETLEASE, syscall.F_UNLCK) }
 
-func fcntlLease(f *os.File, cmd, arg int) error {
+// fcntl runs fcntl(2) on f's descriptor and returns its result.
+func fcntl(f *os.File, cmd, arg int) (int, error) {
 	sc, err := f.SyscallConn()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	var ferr error
+	var v uintptr
+	var errno syscall.Errno
 	if err := sc.Control(func(fd uintptr) {
-		if _, _, e := syscall.Syscall(syscall.SYS_FCNTL, fd, uintptr(cmd), uintptr(arg)); e != 0 {
-			ferr = e
-		}
+		v, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, uintptr(cmd), uintptr(arg))
 	}); err != nil {
-		return err
+		return 0, err
 	}
-	return ferr
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(v), nil
 }
 
 // watchLeases calls broken on every SIGIO, the signal of a lease break.
