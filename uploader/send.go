@@ -680,11 +680,7 @@ func (s *sender) put(t Transport, f PlannedFile) error {
 	check := newContentCheck(f, s.opts.ExpectedSHA256[f.Name])
 	hr := newHashingReader(file, check)
 	defer hr.stop()
-	var progress func(done, total int64)
-	if s.opts.Progress != nil {
-		progress = func(done, total int64) { s.opts.Progress(f.Name, done, total) }
-		progress(0, f.Size)
-	}
+	progress := s.progress(f)
 	pr := newProgressReader(s.ctx, hr, f.Size, progress)
 	if err := t.Put(s.ctx, s.plan.Folder, f.Name, pr, f.Size); err != nil {
 		return err
@@ -718,11 +714,7 @@ func (s *sender) putSealed(t Transport, sf *sealedFile) error {
 			return err
 		}
 	}
-	var progress func(done, total int64)
-	if s.opts.Progress != nil {
-		progress = func(done, total int64) { s.opts.Progress(f.Name, done, total) }
-		progress(0, f.Size)
-	}
+	progress := s.progress(f)
 	r := sf.reader(s.ctx, progress)
 	if err := t.Put(s.ctx, s.plan.Folder, f.Name, r, f.Size); err != nil {
 		return err
@@ -741,6 +733,17 @@ func (s *sender) putSealed(t Transport, sf *sealedFile) error {
 	}
 	s.hashes[f.Name] = sf.check.sha256Hex()
 	return nil
+}
+
+// progress returns the function that reports f's progress, having
+// reported it at 0, or nil when the caller follows none.
+func (s *sender) progress(f PlannedFile) func(done, total int64) {
+	if s.opts.Progress == nil {
+		return nil
+	}
+	p := func(done, total int64) { s.opts.Progress(f.Name, done, total) }
+	p(0, f.Size)
+	return p
 }
 
 func errChangedAfterCheck(name string) error {
