@@ -1,12 +1,12 @@
 package uploader
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,8 +72,7 @@ func BenchmarkSend(b *testing.B) {
 			for i := range ours {
 				paired[i] = float64(ours[i]) / float64(theirs[i])
 			}
-			slices.Sort(paired)
-			pr := paired[len(paired)/2]
+			pr := median(paired)
 			b.ReportMetric(float64(o)/float64(c), "ratio-vs-curl")
 			b.ReportMetric(pr, "paired-ratio")
 			b.ReportMetric(float64(peak)/1e6, "peak-MB")
@@ -134,9 +133,9 @@ func runCurl(b *testing.B, srv *testservers.FTPServer, tls bool, files []string)
 	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+func median[T cmp.Ordered](d []T) T {
+	s := slices.Clone(d)
+	slices.Sort(s)
 	return s[len(s)/2]
 }
 
